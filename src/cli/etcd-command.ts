@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { underRoot } from '../core/root-path.js';
+import type { FormReport } from '../etcd/form.js';
+import { loadForCommand, loggerFor, type GlobalOptions } from './context.js';
+
+export function registerEtcdCommands(program: Command, globals: () => GlobalOptions): void {
+  const etcd = program
+    .command('etcd')
+    .description('create or safely join the etcd cluster of this node\'s peers, and write the ETCD_* environment')
+    .option('--dry-run', 'discover, probe and decide; print the decision and its reasons; change nothing')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { dryRun?: boolean; json?: boolean }) => {
+      const logger = loggerFor(globals());
+      const { config } = await loadForCommand(globals(), logger);
+      const [{ createPlatform }, { formEtcd }] = await Promise.all([import('../platform/registry.js'), import('../etcd/form.js')]);
+      const report = await formEtcd({ config, platform: await createPlatform(config.platform), logger, dryRun: options.dryRun === true });
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, options.dryRun === true));
+    });
+
+  etcd
+    .command('promote')
+    .description('after etcd has started: wait until this node\'s learner is in sync, then promote it (no-op for a voter)')
+    .action(async () => {
+      const logger = loggerFor(globals());
+      const { config } = await loadForCommand(globals(), logger);
+      const [{ createPlatform }, { promoteSelf }, { peerUrl, clientUrl }] = await Promise.all([
+        import('../platform/registry.js'),
+        import('../etcd/promote.js'),
+        import('../etcd/urls.js'),
+      ]);
+      const { self } = await (await createPlatform(config.platform)).discover();
+      const outcome = await promoteSelf({
+        self: { name: self.name, peerUrl: peerUrl(config.etcd, self.ip), clientUrl: clientUrl(config.etcd, self.ip) },
+        timeoutMs: config.etcd.timeout,
+        callTimeoutMs: Math.max(2000, config.etcd.probe_timeout),
+        probe: { timeoutMs: config.etcd.probe_timeout },
+        logger,
+      });
+      process.stdout.write(outcome === 'promoted' ? `promoted ${self.name} to a voting member\n` : `${self.name} is already a voting member\n`);
+    });
+
+  etcd
+    .command('exec')
+    .description('etcd-bootstrap\'s container wrapper: form, then run etcd with the computed environment and your flags, and promote once in sync')
+    .option('--etcd-bin <path>', 'etcd binary', 'etcd')
+    .argument('[etcd-flags...]', 'flags passed to etcd as they are (after --)')
+    .action(async (flags: string[], options: { etcdBin: string }) => {
+      const logger = loggerFor(globals());
+      const { config } = await loadForCommand(globals(), logger);
+      const [{ createPlatform }, { formEtcd }, { runEtcd, mergeFlagsAndEnvironment }, { promoteSelf }] = await Promise.all([
+        import('../platform/registry.js'),
+        import('../etcd/form.js'),
+        import('../etcd/exec.js'),
+        import('../etcd/promote.js'),
+      ]);
+      const report = await formEtcd({ config, platform: await createPlatform(config.platform), logger, dryRun: false });
+      // muster runs etcd itself here, so the data dir is the one muster sees, under root.
+      const environment = report.environment.map(([key, value]): [string, string] => [key, key === 'ETCD_DATA_DIR' ? underRoot(config.root, value) : value]);
+      const code = await runEtcd({
+        binary: options.etcdBin,
+        args: flags,
+        environment: mergeFlagsAndEnvironment(environment, flags),
+        onStarted: () => {
+          if (!report.needsPromotion) return;
+          promoteSelf({
+            self: report.self,
+            timeoutMs: config.etcd.timeout,
+            callTimeoutMs: Math.max(2000, config.etcd.probe_timeout),
+            probe: { timeoutMs: config.etcd.probe_timeout },
+            logger,
+          }).then(
+            (outcome) => logger.info({ outcome }, outcome === 'promoted' ? 'learner promoted to voting member' : 'already a voting member'),
+            (error: unknown) => logger.error({ error: String(error) }, 'promotion failed; run `muster etcd promote` once etcd has caught up'),
+          );
+        },
+      });
+      process.exitCode = code;
+    });
+}
+
+export function renderReport(report: FormReport, dryRun: boolean): string {
+  const { decision } = report;
+  const headline =
+    decision.action === 'join'
+      ? `join: cluster ${decision.clusterId}`
+      : decision.action === 'restart'
+        ? `restart: cluster ${decision.clusterId}`
+        : decision.action === 'start-bootstrap'
+          ? `start: cluster ${decision.clusterId} (${decision.state})`
+          : `new: ${report.environment.find(([key]) => key === 'ETCD_INITIAL_CLUSTER')?.[1] ?? ''}`;
+  const lines = [`${dryRun ? '[dry run] ' : ''}${headline}`, ...decision.reasons.map((reason) => `  because ${reason}`)];
+  for (const step of report.membership) lines.push(`  membership: ${step}`);
+  for (const change of report.changes) lines.push(`  ${change}`);
+  if (report.changes.length === 0) lines.push('  nothing to change');
+  if (report.needsPromotion) lines.push(`  after etcd starts: muster etcd promote (${report.self.name} joins as a learner)`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isMusterError } from '../core/errors.js';
+import { parseConfigText } from './load.js';
+
+const VALID = `
+platform:
+  type: static
+  self: node-1
+  peers:
+    - { name: node-1, ip: 10.0.0.11, tags: { Role: master } }
+    - { name: node-2, ip: 10.0.0.12 }
+    - { name: node-3, ip: 10.0.0.13 }
+`;
+
+function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): readonly string[] {
+  try {
+    parseConfigText(text, 'test.yaml', env);
+  } catch (error) {
+    assert.ok(isMusterError(error), `expected a MusterError, got ${String(error)}`);
+    assert.equal(error.kind, 'config');
+    return error.details;
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+describe('config loading', () => {
+  it('fills every default of the issue\'s example', () => {
+    const { config } = parseConfigText(VALID, 'test.yaml');
+    assert.equal(config.root, '/');
+    assert.deepEqual(config.etcd, {
+      client_scheme: 'http',
+      client_port: 2379,
+      peer_scheme: 'http',
+      peer_port: 2380,
+      listen_localhost: true,
+      data_dir: '/var/lib/etcd',
+      env_file: '/run/muster/etcd.env',
+      drop_in_file: '/etc/systemd/system/etcd.service.d/70-initial-cluster.conf',
+      timeout: 120_000,
+      probe_timeout: 2_000,
+    });
+  });
+
+  it('reports every mistake at once, each with its path and a hint', () => {
+    const problems = problemsOf(`
+root: relative/path
+platform:
+  type: static
+  self: node-9
+  peers:
+    - { name: node-1, ip: 10.0.0.300 }
+    - { name: node-1, ip: 10.0.0.12 }
+etcd:
+  client_prot: 2379
+  peer_port: 99999
+  timeout: soon
+`);
+    const text = problems.join('\n');
+    assert.match(text, /^root → must be an absolute path$/m);
+    assert.match(text, /^platform\.peers\[0\]\.ip → not an IPv4 or IPv6 address$/m);
+    assert.match(text, /^platform\.peers\[1\]\.name → duplicate peer name node-1$/m);
+    assert.match(text, /^platform\.self → "node-9" is not one of the peers/m);
+    assert.match(text, /^etcd\.client_prot → unknown key \(did you mean "client_port"\?\)$/m);
+    assert.match(text, /^etcd\.peer_port → .*65535/m);
+    assert.match(text, /^etcd\.timeout → "soon" is not a duration/m);
+    assert.equal(problems.length, 7, text);
+  });
+
+  it('names the platform types when the type is wrong', () => {
+    const problems = problemsOf('platform: { type: gce }');
+    assert.deepEqual(problems, ['platform.type → unknown or missing type (one of: static, aws, local)']);
+  });
+
+  it('compares a misspelt key with the keys of the chosen platform', () => {
+    const problems = problemsOf('platform: { type: aws, mdoe: tag }');
+    assert.deepEqual(problems, ['platform.mdoe → unknown key (did you mean "mode"?)']);
+  });
+
+  it('reports a required key as required', () => {
+    const problems = problemsOf('platform: { type: static, peers: [{ name: a, ip: 10.0.0.1 }] }');
+    assert.deepEqual(problems, ['platform.self → required (expected string)']);
+  });
+
+  it('applies MUSTER_* overrides with YAML scalar types', () => {
+    const { config, overrides } = parseConfigText(VALID, 'test.yaml', {
+      MUSTER_ETCD__CLIENT_PORT: '2479',
+      MUSTER_ETCD__DROP_IN_FILE: 'null',
+      MUSTER_PLATFORM__SELF: 'node-2',
+      MUSTER_LOG_LEVEL: 'debug',
+    });
+    assert.equal(config.etcd.client_port, 2479);
+    assert.equal(config.etcd.drop_in_file, null);
+    assert.equal(config.platform.type === 'static' && config.platform.self, 'node-2');
+    assert.deepEqual(overrides, ['etcd.client_port', 'etcd.drop_in_file', 'platform.self']);
+  });
+
+  it("accepts NodeReg's keys and says how they map", () => {
+    const { config, aliasNotes } = parseConfigText(
+      `${VALID}\nbase: { chroot_path: /media/root }\netcd: { client_schema: https, peer_schema: https }\n`,
+      'nodereg.yaml',
+    );
+    assert.equal(config.root, '/media/root');
+    assert.equal(config.etcd.client_scheme, 'https');
+    assert.equal(config.etcd.peer_scheme, 'https');
+    assert.equal(aliasNotes.length, 3);
+  });
+
+  it('points at YAML syntax errors', () => {
+    assert.throws(() => parseConfigText('platform: [unclosed', 'bad.yaml'), (error: unknown) => isMusterError(error) && error.code === 'CONFIG_YAML');
+  });
+});

@@ -1,0 +1,102 @@
+import { handleWhen, noop, retry as retryPolicy } from 'cockatiel';
+import { Etcd3, EtcdLockFailedError, isRecoverableError, type IOptions, type Lock } from 'etcd3';
+import { MusterError, describeError } from '../core/errors.js';
+import type { Member } from './types.js';
+
+export interface ClusterClientOptions {
+  /** Client URLs of started voting members. */
+  endpoints: readonly string[];
+  callTimeoutMs: number;
+  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+}
+
+const hexId = (id: string): string => BigInt(id).toString(16);
+const wireId = (hex: string): string => BigInt(`0x${hex}`).toString(10);
+
+/**
+ * The membership operations muster needs, on the official etcd3 client, with wire errors
+ * translated at this edge into MusterErrors that name the endpoints and say whether a retry
+ * can help.
+ */
+export class ClusterClient {
+  private readonly client: Etcd3;
+  private readonly endpoints: readonly string[];
+
+  constructor(options: ClusterClientOptions) {
+    this.endpoints = options.endpoints;
+    const config: IOptions = {
+      hosts: [...options.endpoints],
+      dialTimeout: options.callTimeoutMs,
+      defaultCallOptions: () => ({ deadline: Date.now() + options.callTimeoutMs }),
+      // Our own retry loop decides about retries; the library only fails over between hosts.
+      faultHandling: {
+        host: () => noop,
+        global: retryPolicy(handleWhen(isRecoverableError), { maxAttempts: options.endpoints.length }),
+      },
+      ...(options.tls ? { credentials: { rootCertificate: options.tls.ca, ...(options.tls.key ? { privateKey: options.tls.key } : {}), ...(options.tls.cert ? { certChain: options.tls.cert } : {}) } } : {}),
+    };
+    this.client = new Etcd3(config);
+  }
+
+  async memberList(): Promise<{ clusterId: string; members: Member[] }> {
+    const response = await this.call('list members', () => this.client.cluster.memberList({ linearizable: true }));
+    return { clusterId: hexId(response.header.cluster_id), members: response.members.map(toMember) };
+  }
+
+  async addLearner(peerUrl: string): Promise<Member[]> {
+    const response = await this.call(`add learner ${peerUrl}`, () => this.client.cluster.memberAdd({ peerURLs: [peerUrl], isLearner: true }));
+    return response.members.map(toMember);
+  }
+
+  async remove(memberId: string): Promise<void> {
+    await this.call(`remove member ${memberId}`, () => this.client.cluster.memberRemove({ ID: wireId(memberId) }));
+  }
+
+  async promote(memberId: string): Promise<void> {
+    await this.call(`promote member ${memberId}`, () => this.client.cluster.memberPromote({ ID: wireId(memberId) }));
+  }
+
+  /** Takes the lease-backed lock once; throws a retryable error when another node holds it. */
+  async tryLock(key: string, ttlSeconds: number): Promise<Lock> {
+    const lock = this.client.lock(key).ttl(ttlSeconds);
+    try {
+      await lock.acquire();
+      return lock;
+    } catch (error) {
+      if (error instanceof EtcdLockFailedError) {
+        throw new MusterError(`the join lock ${key} is held by another node`, { code: 'ETCD_LOCK_HELD', kind: 'unavailable', retryable: true, cause: error });
+      }
+      throw this.translate(`take the join lock ${key}`, error);
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private async call<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw this.translate(what, error);
+    }
+  }
+
+  private translate(what: string, error: unknown): MusterError {
+    const text = describeError(error);
+    // Conditions that pass by themselves: a young cluster (strict reconfig check), a learner
+    // still catching up, another learner in the way, a leader election.
+    const transient = /unhealthy cluster|not in sync|too many learner|no leader|leader changed|timed out|deadline|unavailable|connect/i.test(text) || isRecoverableError(error as Error);
+    return new MusterError(`etcd ${what} via ${this.endpoints.join(', ')}: ${text}`, {
+      code: 'ETCD_CALL_FAILED',
+      kind: 'unavailable',
+      retryable: transient,
+      cause: error,
+      hint: transient ? 'the cluster may be electing a leader or still starting; muster retries until etcd.timeout' : 'check the etcd logs on the endpoints named',
+    });
+  }
+}
+
+function toMember(member: { ID: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner?: boolean }): Member {
+  return { id: hexId(member.ID), name: member.name, peerURLs: member.peerURLs, clientURLs: member.clientURLs, isLearner: member.isLearner === true };
+}

@@ -1,0 +1,57 @@
+import type { EtcdConfig } from './config-schema.js';
+import { formatInitialCluster, type InitialMember } from './initial-cluster.js';
+import type { SelfUrls } from './types.js';
+import { listenClientUrls } from './urls.js';
+
+export interface EtcdStart {
+  state: 'new' | 'existing';
+  initialCluster: readonly InitialMember[];
+  token: string;
+}
+
+/**
+ * The ETCD_* variables etcd reads at start (the names of its own flags), in a fixed order so
+ * that the files muster writes are byte-for-byte stable across runs.
+ */
+export function etcdEnvironment(config: EtcdConfig, self: SelfUrls & { ip: string }, start: EtcdStart, dataDir: string): [string, string][] {
+  return [
+    ['ETCD_NAME', self.name],
+    ['ETCD_DATA_DIR', dataDir],
+    ['ETCD_INITIAL_CLUSTER', formatInitialCluster(start.initialCluster)],
+    ['ETCD_INITIAL_CLUSTER_STATE', start.state],
+    ['ETCD_INITIAL_CLUSTER_TOKEN', start.token],
+    ['ETCD_INITIAL_ADVERTISE_PEER_URLS', self.peerUrl],
+    ['ETCD_ADVERTISE_CLIENT_URLS', self.clientUrl],
+    ['ETCD_LISTEN_PEER_URLS', self.peerUrl],
+    ['ETCD_LISTEN_CLIENT_URLS', listenClientUrls(config, self.ip).join(',')],
+  ];
+}
+
+/** KEY=value lines: sourceable by sh and readable as a systemd EnvironmentFile. */
+export function renderEnvFile(variables: readonly [string, string][]): string {
+  return `# Written by muster etcd; do not edit (it is rewritten at every boot).\n${variables.map(([key, value]) => `${key}=${shellSafe(value)}`).join('\n')}\n`;
+}
+
+/** NodeReg's systemd drop-in: the same variables as Environment= lines of etcd.service. */
+export function renderDropIn(variables: readonly [string, string][]): string {
+  return `# Written by muster etcd; do not edit (it is rewritten at every boot).\n[Service]\n${variables.map(([key, value]) => `Environment="${key}=${value}"`).join('\n')}\n`;
+}
+
+/** Parses an env file written by renderEnvFile (used by `muster etcd exec` and the sandbox). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (!match) continue;
+    const [, key, raw] = match as unknown as [string, string, string];
+    variables[key] = raw.startsWith("'") && raw.endsWith("'") ? raw.slice(1, -1).replace(/'\\''/g, "'") : raw;
+  }
+  return variables;
+}
+
+/** Values are URLs, names and paths; quote only when sh would otherwise split or expand them. */
+function shellSafe(value: string): string {
+  if (value !== '' && /^[A-Za-z0-9_@%+=:,./[\]-]+$/.test(value)) return value;
+  if (/['\n]/.test(value)) throw new Error(`value not representable in an env file: ${JSON.stringify(value)}`);
+  return `'${value}'`;
+}

@@ -1,0 +1,22 @@
+import { join, resolve } from 'node:path';
+
+/** Where everything of one sandbox lives: one directory per simulated node, used as its root. */
+export interface SandboxLayout {
+  dir: string;
+  nodeRoot(name: string): string;
+  nodeConfig(name: string): string;
+  nodeLog(name: string): string;
+  nodePid(name: string): string;
+}
+
+export function sandboxLayout(dir: string): SandboxLayout {
+  const absolute = resolve(dir);
+  const nodeRoot = (name: string): string => join(absolute, name);
+  return {
+    dir: absolute,
+    nodeRoot,
+    nodeConfig: (name) => join(nodeRoot(name), 'etc', 'muster', 'muster.yaml'),
+    nodeLog: (name) => join(nodeRoot(name), 'var', 'log', 'muster-etcd.log'),
+    nodePid: (name) => join(nodeRoot(name), 'run', 'muster', 'etcd-wrapper.pid'),
+  };
+}

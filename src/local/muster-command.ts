@@ -1,0 +1,13 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * How to start muster itself as a child process: the compiled CLI when running from dist/, the
+ * TypeScript source through tsx when running from src/ (tests), so children run the same code.
+ */
+export function musterInvocation(): { command: string; args: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    return { command: process.execPath, args: ['--import', 'tsx', fileURLToPath(new URL('../cli/main.ts', here))] };
+  }
+  return { command: process.execPath, args: [fileURLToPath(new URL('../cli/main.js', here))] };
+}

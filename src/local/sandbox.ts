@@ -1,0 +1,143 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { MusterError } from '../core/errors.js';
+import { readSandboxFile, writeSandboxFile, type SandboxFile } from '../platform/local/sandbox-file.js';
+import { findEtcdBinary } from './etcd-binary.js';
+import { viewCluster, type ClusterView } from './health.js';
+import { sandboxLayout, type SandboxLayout } from './layout.js';
+import { nodePid, startNode, stopNode } from './node-process.js';
+import { renderNodeConfig, type SandboxSettings } from './node-config.js';
+
+export interface SandboxOptions {
+  dir: string;
+  etcdBin?: string;
+  ipPrefix?: string;
+  clientPort?: number;
+  peerPort?: number;
+  /** How long to wait for the cluster to become healthy. */
+  timeoutMs?: number;
+}
+
+const DEFAULTS = { ipPrefix: '127.0.1', clientPort: 2379, peerPort: 2380, timeoutMs: 90_000 };
+
+type SandboxNode = SandboxFile['nodes'][number];
+
+function settingsOf(options: SandboxOptions, layout: SandboxLayout): SandboxSettings {
+  return { dir: layout.dir, clientPort: options.clientPort ?? DEFAULTS.clientPort, peerPort: options.peerPort ?? DEFAULTS.peerPort, timeout: '60s' };
+}
+
+function endpointsOf(nodes: readonly SandboxNode[], settings: SandboxSettings): { name: string; ip: string; clientUrl: string; peerUrl: string }[] {
+  return nodes.map((node) => ({
+    name: node.name,
+    ip: node.ip,
+    clientUrl: `http://${node.ip}:${settings.clientPort}`,
+    peerUrl: `http://${node.ip}:${settings.peerPort}`,
+  }));
+}
+
+/** `muster local up`: N simulated nodes, each booted by muster's own formation. */
+export async function sandboxUp(options: SandboxOptions & { nodes: number }): Promise<ClusterView> {
+  if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 9) {
+    throw new MusterError(`--nodes must be a whole number from 1 to 9, not ${options.nodes}`, { code: 'USAGE', kind: 'usage' });
+  }
+  const etcdBinary = findEtcdBinary(options.etcdBin);
+  const layout = sandboxLayout(options.dir);
+  const settings = settingsOf(options, layout);
+  const existing = await readSandboxFile(layout.dir).catch(() => undefined);
+  if (existing) {
+    const view = await viewCluster(endpointsOf(existing.nodes, settings));
+    if (view.nodes.some((node) => node.state !== 'down')) {
+      throw new MusterError(`a sandbox is already running in ${layout.dir}`, {
+        code: 'SANDBOX_RUNNING',
+        kind: 'usage',
+        hint: '`muster local status` shows it; `muster local down` stops it',
+      });
+    }
+    await rm(layout.dir, { recursive: true, force: true });
+  }
+  const prefix = options.ipPrefix ?? DEFAULTS.ipPrefix;
+  const nodes = Array.from({ length: options.nodes }, (_, i) => ({ name: `node-${i + 1}`, ip: `${prefix}.${i + 1}`, index: i + 1 }));
+  await mkdir(layout.dir, { recursive: true });
+  await writeSandboxFile(layout.dir, { version: 1, ip_prefix: prefix, next_index: options.nodes + 1, nodes });
+  await Promise.all(nodes.map((node) => bootNode(layout, node, settings, etcdBinary)));
+  return waitHealthy(layout, settings, options.timeoutMs ?? DEFAULTS.timeoutMs);
+}
+
+export async function sandboxStatus(options: SandboxOptions): Promise<ClusterView> {
+  const layout = sandboxLayout(options.dir);
+  const sandbox = await readSandboxFile(layout.dir);
+  return viewCluster(endpointsOf(sandbox.nodes, settingsOf(options, layout)));
+}
+
+/**
+ * `muster local replace NODE`: what an Auto Scaling group does to a failed instance. The node is
+ * stopped and wiped, and a new node with a new name and address boots; muster on the new node
+ * removes the stale member and joins as a learner.
+ */
+export async function sandboxReplace(options: SandboxOptions & { node: string }): Promise<{ replacement: string; view: ClusterView }> {
+  const etcdBinary = findEtcdBinary(options.etcdBin);
+  const layout = sandboxLayout(options.dir);
+  const settings = settingsOf(options, layout);
+  const sandbox = await readSandboxFile(layout.dir);
+  const old = sandbox.nodes.find((node) => node.name === options.node);
+  if (!old) {
+    throw new MusterError(`no node ${options.node} in the sandbox at ${layout.dir}`, {
+      code: 'SANDBOX_NODE_UNKNOWN',
+      kind: 'usage',
+      hint: `nodes: ${sandbox.nodes.map((node) => node.name).join(', ')}`,
+    });
+  }
+  await stopNode(layout, old.name);
+  await rm(layout.nodeRoot(old.name), { recursive: true, force: true });
+  const replacement = { name: `node-${sandbox.next_index}`, ip: `${sandbox.ip_prefix}.${sandbox.next_index}`, index: sandbox.next_index };
+  await writeSandboxFile(layout.dir, {
+    ...sandbox,
+    next_index: sandbox.next_index + 1,
+    nodes: [...sandbox.nodes.filter((node) => node !== old), replacement],
+  });
+  await bootNode(layout, replacement, settings, etcdBinary);
+  return { replacement: replacement.name, view: await waitHealthy(layout, settings, options.timeoutMs ?? DEFAULTS.timeoutMs) };
+}
+
+/** `muster local down`: stops every node; removes the sandbox unless `keep`. */
+export async function sandboxDown(options: SandboxOptions & { keep?: boolean }): Promise<string[]> {
+  const layout = sandboxLayout(options.dir);
+  const sandbox = await readSandboxFile(layout.dir);
+  const stopped: string[] = [];
+  await Promise.all(
+    sandbox.nodes.map(async (node) => {
+      if ((await nodePid(layout, node.name)) !== undefined) stopped.push(node.name);
+      await stopNode(layout, node.name);
+    }),
+  );
+  if (!options.keep) await rm(layout.dir, { recursive: true, force: true });
+  return stopped.sort();
+}
+
+async function bootNode(layout: SandboxLayout, node: SandboxNode, settings: SandboxSettings, etcdBinary: string): Promise<void> {
+  await writeFileAtomic(layout.nodeConfig(node.name), renderNodeConfig(node.name, layout.nodeRoot(node.name), settings));
+  await startNode(layout, node.name, etcdBinary);
+}
+
+async function waitHealthy(layout: SandboxLayout, settings: SandboxSettings, timeoutMs: number): Promise<ClusterView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const sandbox = await readSandboxFile(layout.dir);
+    const view = await viewCluster(endpointsOf(sandbox.nodes, settings));
+    if (view.healthy) return view;
+    const dead = [];
+    for (const node of sandbox.nodes) if ((await nodePid(layout, node.name)) === undefined) dead.push(node.name);
+    if (dead.length > 0 || Date.now() > deadline) {
+      throw new MusterError(
+        dead.length > 0 ? `sandbox node${dead.length > 1 ? 's' : ''} ${dead.join(', ')} exited` : `the sandbox cluster was not healthy within ${Math.round(timeoutMs / 1000)}s`,
+        {
+          code: 'SANDBOX_UNHEALTHY',
+          kind: 'unavailable',
+          details: view.nodes.map((node) => `${node.name} ${node.ip}: ${node.state}`),
+          hint: `read the node logs: ${sandbox.nodes.map((node) => layout.nodeLog(node.name)).join(' ')}`,
+        },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
