@@ -64,5 +64,5 @@ export async function startStaticEtcd(options: { prefix: string; size: number; c
 
 export async function stopProcesses(processes: readonly ChildProcess[]): Promise<void> {
   for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  await Promise.all(processes.map((child) => (child.pid === undefined ? true : waitForExit(child.pid, 15_000))));
+  await Promise.all(processes.map((child) => (child.pid === undefined ? Promise.resolve(true) : waitForExit(child.pid, 15_000))));
 }
