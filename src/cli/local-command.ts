@@ -43,6 +43,15 @@ export function registerLocalCommands(program: Command, _globals: () => GlobalOp
       print(view, flags, `${node} replaced by ${replacement}; the stale member was removed and ${replacement} joined as a learner, then was promoted`);
     });
 
+  common(local.command('add'))
+    .description('scale out: boot COUNT new nodes at the same moment; they join one at a time')
+    .option('--count <n>', 'how many nodes to add', '1')
+    .action(async (flags: LocalFlags & { count: string }) => {
+      const { sandboxAdd } = await import('../local/sandbox.js');
+      const { added, view } = await sandboxAdd({ dir: flags.dir, count: Number(flags.count), ...etcdBin(flags) });
+      print(view, flags, `added ${added.join(', ')}`);
+    });
+
   common(local.command('down'))
     .description('stop every simulated node and remove the sandbox')
     .option('--keep', 'keep the sandbox directory (data, logs, configs)')

@@ -3,7 +3,7 @@ import { parse as parseYamlScalar } from 'yaml';
 export const ENV_PREFIX = 'MUSTER_';
 
 /** Variables that configure the process rather than the config file. */
-const NOT_CONFIG = new Set(['MUSTER_CONFIG', 'MUSTER_LOG_LEVEL', 'MUSTER_DEBUG']);
+const NOT_CONFIG = new Set(['MUSTER_CONFIG', 'MUSTER_LOG_LEVEL', 'MUSTER_DEBUG', 'MUSTER_CLI', 'MUSTER_TEST_CONCURRENCY']);
 
 /**
  * `MUSTER_ETCD__CLIENT_PORT=2479` sets `etcd.client_port`: the prefix, then the path with `__`

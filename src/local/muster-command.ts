@@ -5,6 +5,10 @@ import { fileURLToPath } from 'node:url';
  * TypeScript source through tsx when running from src/ (tests), so children run the same code.
  */
 export function musterInvocation(): { command: string; args: string[] } {
+  // The test runner builds dist/ once and points here, so that simulated nodes start in a
+  // fraction of the time tsx needs to compile the sources in every child.
+  const prebuilt = process.env['MUSTER_CLI'];
+  if (prebuilt) return { command: process.execPath, args: [prebuilt] };
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     return { command: process.execPath, args: ['--import', 'tsx', fileURLToPath(new URL('../cli/main.ts', here))] };

@@ -22,8 +22,14 @@ const DEFAULTS = { ipPrefix: '127.0.1', clientPort: 2379, peerPort: 2380, timeou
 
 type SandboxNode = SandboxFile['nodes'][number];
 
-function settingsOf(options: SandboxOptions, layout: SandboxLayout): SandboxSettings {
-  return { dir: layout.dir, clientPort: options.clientPort ?? DEFAULTS.clientPort, peerPort: options.peerPort ?? DEFAULTS.peerPort, timeout: '60s' };
+/** Ports come from the flags when a sandbox is made, and from its sandbox.json afterwards. */
+function settingsOf(options: SandboxOptions, layout: SandboxLayout, sandbox?: { client_port: number; peer_port: number }): SandboxSettings {
+  return {
+    dir: layout.dir,
+    clientPort: sandbox?.client_port ?? options.clientPort ?? DEFAULTS.clientPort,
+    peerPort: sandbox?.peer_port ?? options.peerPort ?? DEFAULTS.peerPort,
+    timeout: '60s',
+  };
 }
 
 function endpointsOf(nodes: readonly SandboxNode[], settings: SandboxSettings): { name: string; ip: string; clientUrl: string; peerUrl: string }[] {
@@ -45,7 +51,7 @@ export async function sandboxUp(options: SandboxOptions & { nodes: number }): Pr
   const settings = settingsOf(options, layout);
   const existing = await readSandboxFile(layout.dir).catch(() => undefined);
   if (existing) {
-    const view = await viewCluster(endpointsOf(existing.nodes, settings));
+    const view = await viewCluster(endpointsOf(existing.nodes, settingsOf(options, layout, existing)));
     if (view.nodes.some((node) => node.state !== 'down')) {
       throw new MusterError(`a sandbox is already running in ${layout.dir}`, {
         code: 'SANDBOX_RUNNING',
@@ -58,15 +64,22 @@ export async function sandboxUp(options: SandboxOptions & { nodes: number }): Pr
   const prefix = options.ipPrefix ?? DEFAULTS.ipPrefix;
   const nodes = Array.from({ length: options.nodes }, (_, i) => ({ name: `node-${i + 1}`, ip: `${prefix}.${i + 1}`, index: i + 1 }));
   await mkdir(layout.dir, { recursive: true });
-  await writeSandboxFile(layout.dir, { version: 1, ip_prefix: prefix, next_index: options.nodes + 1, nodes });
+  await writeSandboxFile(layout.dir, {
+    version: 1,
+    ip_prefix: prefix,
+    next_index: options.nodes + 1,
+    client_port: settings.clientPort,
+    peer_port: settings.peerPort,
+    nodes,
+  });
   await Promise.all(nodes.map((node) => bootNode(layout, node, settings, etcdBinary)));
-  return waitHealthy(layout, settings, options.timeoutMs ?? DEFAULTS.timeoutMs);
+  return waitHealthy(layout, options.timeoutMs ?? DEFAULTS.timeoutMs);
 }
 
 export async function sandboxStatus(options: SandboxOptions): Promise<ClusterView> {
   const layout = sandboxLayout(options.dir);
   const sandbox = await readSandboxFile(layout.dir);
-  return viewCluster(endpointsOf(sandbox.nodes, settingsOf(options, layout)));
+  return viewCluster(endpointsOf(sandbox.nodes, settingsOf(options, layout, sandbox)));
 }
 
 /**
@@ -77,8 +90,8 @@ export async function sandboxStatus(options: SandboxOptions): Promise<ClusterVie
 export async function sandboxReplace(options: SandboxOptions & { node: string }): Promise<{ replacement: string; view: ClusterView }> {
   const etcdBinary = findEtcdBinary(options.etcdBin);
   const layout = sandboxLayout(options.dir);
-  const settings = settingsOf(options, layout);
   const sandbox = await readSandboxFile(layout.dir);
+  const settings = settingsOf(options, layout, sandbox);
   const old = sandbox.nodes.find((node) => node.name === options.node);
   if (!old) {
     throw new MusterError(`no node ${options.node} in the sandbox at ${layout.dir}`, {
@@ -96,7 +109,22 @@ export async function sandboxReplace(options: SandboxOptions & { node: string })
     nodes: [...sandbox.nodes.filter((node) => node !== old), replacement],
   });
   await bootNode(layout, replacement, settings, etcdBinary);
-  return { replacement: replacement.name, view: await waitHealthy(layout, settings, options.timeoutMs ?? DEFAULTS.timeoutMs) };
+  return { replacement: replacement.name, view: await waitHealthy(layout, options.timeoutMs ?? DEFAULTS.timeoutMs) };
+}
+
+/** `muster local add`: scale out by N nodes booting at the same moment, as an Auto Scaling group would. */
+export async function sandboxAdd(options: SandboxOptions & { count: number }): Promise<{ added: string[]; view: ClusterView }> {
+  const etcdBinary = findEtcdBinary(options.etcdBin);
+  const layout = sandboxLayout(options.dir);
+  const sandbox = await readSandboxFile(layout.dir);
+  const settings = settingsOf(options, layout, sandbox);
+  const added = Array.from({ length: options.count }, (_, i) => {
+    const index = sandbox.next_index + i;
+    return { name: `node-${index}`, ip: `${sandbox.ip_prefix}.${index}`, index };
+  });
+  await writeSandboxFile(layout.dir, { ...sandbox, next_index: sandbox.next_index + options.count, nodes: [...sandbox.nodes, ...added] });
+  await Promise.all(added.map((node) => bootNode(layout, node, settings, etcdBinary)));
+  return { added: added.map((node) => node.name), view: await waitHealthy(layout, options.timeoutMs ?? DEFAULTS.timeoutMs) };
 }
 
 /** `muster local down`: stops every node; removes the sandbox unless `keep`. */
@@ -119,11 +147,11 @@ async function bootNode(layout: SandboxLayout, node: SandboxNode, settings: Sand
   await startNode(layout, node.name, etcdBinary);
 }
 
-async function waitHealthy(layout: SandboxLayout, settings: SandboxSettings, timeoutMs: number): Promise<ClusterView> {
+async function waitHealthy(layout: SandboxLayout, timeoutMs: number): Promise<ClusterView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const sandbox = await readSandboxFile(layout.dir);
-    const view = await viewCluster(endpointsOf(sandbox.nodes, settings));
+    const view = await viewCluster(endpointsOf(sandbox.nodes, settingsOf({ dir: layout.dir }, layout, sandbox)));
     if (view.healthy) return view;
     const dead = [];
     for (const node of sandbox.nodes) if ((await nodePid(layout, node.name)) === undefined) dead.push(node.name);

@@ -15,14 +15,17 @@ export const sandboxFileSchema = z.object({
   ip_prefix: z.string(),
   /** Index the next new node gets: replaced nodes are not reused, as in an Auto Scaling group. */
   next_index: z.number().int().positive(),
+  client_port: z.number().int().default(2379),
+  peer_port: z.number().int().default(2380),
   nodes: z.array(z.object({ name: z.string(), ip: z.string(), index: z.number().int().positive() })),
 });
 
-export type SandboxFile = z.infer<typeof sandboxFileSchema>;
+export type SandboxFile = z.input<typeof sandboxFileSchema>;
+type ReadSandboxFile = z.infer<typeof sandboxFileSchema>;
 
 export const SANDBOX_FILE = 'sandbox.json';
 
-export async function readSandboxFile(dir: string): Promise<SandboxFile> {
+export async function readSandboxFile(dir: string): Promise<ReadSandboxFile> {
   const path = join(dir, SANDBOX_FILE);
   let text: string;
   try {
