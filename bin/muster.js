@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 if (!existsSync(main)) {
   console.error('muster: dist/ is missing. Run `npm ci` (or `npm run build`) in the muster checkout first.');
   process.exit(70);

@@ -26,9 +26,9 @@ if (files.length === 0) {
 }
 // Integration tests start muster itself as child processes (simulated nodes); they run the
 // freshly compiled CLI rather than compiling the sources again in every child.
-const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
-const env = { ...process.env, MUSTER_CLI: join(process.cwd(), 'dist', 'cli', 'main.js'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const env = { ...process.env, MUSTER_CLI: join(process.cwd(), 'dist', 'main.js'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 const concurrency = process.env.MUSTER_TEST_CONCURRENCY ?? '2';
 const result = spawnSync(

@@ -11,7 +11,7 @@ export function registerConfigCommands(program: Command, globals: () => GlobalOp
     .action(async () => {
       const loaded = await loadConfigFile(configPath(globals()));
       const lines = [`${loaded.path}: OK`, `platform: ${loaded.config.platform.type}`, `root: ${loaded.config.root}`];
-      for (const note of loaded.aliasNotes) lines.push(`note: seed key accepted: ${note}; rename it`);
+      for (const note of loaded.aliasNotes) lines.push(`note: ${note}`);
       if (loaded.overrides.length > 0) lines.push(`overridden from MUSTER_*: ${loaded.overrides.join(', ')}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });

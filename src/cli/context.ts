@@ -18,7 +18,7 @@ export function loggerFor(options: GlobalOptions): Logger {
 /** Loads the config and logs which seed keys and MUSTER_* variables shaped it. */
 export async function loadForCommand(options: GlobalOptions, logger: Logger): Promise<LoadedConfig> {
   const loaded = await loadConfigFile(configPath(options));
-  for (const note of loaded.aliasNotes) logger.warn({ config: loaded.path }, `seed config key accepted: ${note}; rename it`);
+  for (const note of loaded.aliasNotes) logger.warn({ config: loaded.path }, note);
   if (loaded.overrides.length > 0) logger.info({ overrides: loaded.overrides }, 'config overridden from MUSTER_* environment');
   return loaded;
 }

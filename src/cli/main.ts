@@ -1,17 +1,16 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { registerConfigCommands } from './config-command.js';
 import type { GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
 import { registerEtcdCommands } from './etcd-command.js';
 import { registerLocalCommands } from './local-command.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { musterVersion } from './version.js';
 
 const program = new Command('muster')
   .description('Turns freshly booted machines into a working cluster: peers, names, DNS, certificates, etcd.')
-  .version(version)
+  .version(musterVersion())
   .option('-c, --config <file>', 'config file (env MUSTER_CONFIG; default /etc/muster/muster.yaml)')
   .option('--log-level <level>', 'trace, debug, info, warn, error (env MUSTER_LOG_LEVEL)')
   .option('--debug', 'show stack traces and debug logs')

@@ -88,11 +88,18 @@ etcd:
       MUSTER_ETCD__DROP_IN_FILE: 'null',
       MUSTER_PLATFORM__SELF: 'node-2',
       MUSTER_LOG_LEVEL: 'debug',
+      MUSTER_CLI: '/somewhere/main.js',
     });
     assert.equal(config.etcd.client_port, 2479);
     assert.equal(config.etcd.drop_in_file, null);
     assert.equal(config.platform.type === 'static' && config.platform.self, 'node-2');
     assert.deepEqual(overrides, ['etcd.client_port', 'etcd.drop_in_file', 'platform.self']);
+  });
+
+  it('reports an override written with a single underscore', () => {
+    const { overrides, aliasNotes } = parseConfigText(VALID, 'test.yaml', { MUSTER_ETCD_CLIENT_PORT: '2479' });
+    assert.deepEqual(overrides, []);
+    assert.deepEqual(aliasNotes, ['MUSTER_ETCD_CLIENT_PORT is not a config override: nested keys are separated by a double underscore (MUSTER_ETCD__CLIENT_PORT)']);
   });
 
   it("accepts NodeReg's keys and says how they map", () => {

@@ -14,7 +14,7 @@ export interface LoadedConfig {
   path: string;
   /** Config paths set from MUSTER_* variables. */
   overrides: string[];
-  /** Seed-tool keys that were mapped onto muster's, to be reported as warnings. */
+  /** Seed-tool keys that were mapped onto muster's, and mistyped overrides: reported as warnings. */
   aliasNotes: string[];
 }
 
@@ -50,8 +50,8 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   }
   const data = raw as Record<string, unknown>;
   const aliasNotes = applySeedAliases(data);
-  const overrides = applyEnvOverrides(data, env);
-  return { config: validateConfig(data, source), overrides, aliasNotes };
+  const overrides = applyEnvOverrides(data, env, Object.keys(configSchema.shape));
+  return { config: validateConfig(data, source), overrides: overrides.applied, aliasNotes: [...aliasNotes, ...overrides.warnings] };
 }
 
 /** Validates a parsed config; every problem is reported at once, each with its path. */

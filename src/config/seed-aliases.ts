@@ -29,7 +29,7 @@ export function applySeedAliases(document: Record<string, unknown>): string[] {
     const targetParent = ensure(document, alias.to.slice(0, -1));
     const targetKey = alias.to.at(-1) as string;
     if (!(targetKey in targetParent)) targetParent[targetKey] = mapped;
-    notes.push(`${alias.from.join('.')}: ${alias.note}`);
+    notes.push(`seed config key ${alias.from.join('.')} accepted: ${alias.note}; rename it`);
   }
   return notes;
 }

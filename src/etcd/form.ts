@@ -11,7 +11,6 @@ import { setAsideDataDir, inspectDataDir } from './data-dir.js';
 import { decide, type Decision } from './decide.js';
 import { etcdEnvironment, parseEnvFile, renderDropIn, renderEnvFile, type EtcdStart } from './env.js';
 import { clusterToken, initialClusterFromMembers, sortInitialCluster, type InitialMember } from './initial-cluster.js';
-import { joinCluster } from './join.js';
 import { planMembership } from './membership-plan.js';
 import { probeAll, type ProbeOptions } from './probe.js';
 import type { Member, ProbeResult, SelfUrls } from './types.js';
@@ -78,6 +77,8 @@ export async function formEtcd(options: FormOptions): Promise<FormReport> {
         membership = [dryRunMembership(decision.members, self, discoveredPeerUrls, decision.replaceOwn)];
         members = [...decision.members.filter((member) => !member.peerURLs.includes(self.peerUrl)), { id: 'new', name: self.name, peerURLs: [self.peerUrl], clientURLs: [], isLearner: true }];
       } else {
+        // Loaded only here: the etcd3 client (gRPC, protobuf) is a third of muster's start-up time.
+        const { joinCluster } = await import('./join.js');
         const outcome = await joinCluster({
           clusterId: decision.clusterId,
           members: decision.members,

@@ -1,7 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import { MusterError } from '../core/errors.js';
 import { retry } from '../core/retry.js';
-import { ClusterClient } from './cluster-client.js';
 import { probePeer, type ProbeOptions } from './probe.js';
 import { isStarted, type SelfUrls } from './types.js';
 
@@ -38,6 +37,7 @@ export async function promoteSelf(options: PromoteOptions): Promise<PromoteOutco
       const endpoints = probe.members
         .filter((member) => isStarted(member) && !member.peerURLs.includes(options.self.peerUrl))
         .flatMap((member) => member.clientURLs);
+      const { ClusterClient } = await import('./cluster-client.js');
       const client = new ClusterClient({ endpoints, callTimeoutMs: options.callTimeoutMs, ...(options.tls ? { tls: options.tls } : {}) });
       let own;
       try {

@@ -13,5 +13,6 @@ export function musterInvocation(): { command: string; args: string[] } {
   if (here.endsWith('.ts')) {
     return { command: process.execPath, args: ['--import', 'tsx', fileURLToPath(new URL('../cli/main.ts', here))] };
   }
-  return { command: process.execPath, args: [fileURLToPath(new URL('../cli/main.js', here))] };
+  // In the bundle every chunk sits beside main.js.
+  return { command: process.execPath, args: [fileURLToPath(new URL('./main.js', here))] };
 }

@@ -165,4 +165,22 @@ describe('aws platform, mode tag', () => {
       await fake.close();
     }
   });
+
+  it('waits for expected_peers before vouching for the group', async () => {
+    const tagged = { Cluster: 'prod' };
+    const { fake, config } = await startScenario({
+      selfId: instanceId(1),
+      instances: [instance(1, { tags: tagged }), instance(2, { tags: tagged }), instance(3, { tags: tagged, state: 'pending' })],
+    });
+    try {
+      const early = await createAwsPlatform(config({ mode: 'tag', tag_key: 'Cluster', tag_value: 'prod', expected_peers: 3 })).discover();
+      assert.equal(early.complete, false);
+      assert.equal(early.incompleteReason, '2 of 3 expected instances tagged Cluster=prod are running');
+      fake.model.instances.find((candidate) => candidate.id === instanceId(3))!.state = 'running';
+      const later = await createAwsPlatform(config({ mode: 'tag', tag_key: 'Cluster', tag_value: 'prod', expected_peers: 3 })).discover();
+      assert.equal(later.complete, true);
+    } finally {
+      await fake.close();
+    }
+  });
 });

@@ -42,5 +42,5 @@ function discoverPeers(config: AwsPlatformConfig, clients: AwsClients, selfId: s
     // The schema requires both in tag mode; this guards a config built without it.
     throw new MusterError('aws: platform.mode tag needs tag_key and tag_value', { code: 'AWS_TAG_MISSING', kind: 'config' });
   }
-  return discoverTagPeers(clients.ec2, { key: config.tag_key, value: config.tag_value }, config.name_tag, signal);
+  return discoverTagPeers(clients.ec2, { key: config.tag_key, value: config.tag_value }, config.name_tag, config.expected_peers, signal);
 }

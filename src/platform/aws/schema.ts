@@ -11,6 +11,12 @@ export const awsPlatformSchema = z
       .describe('asg: peers are the instances of this node\'s Auto Scaling group; tag: running instances with tag_key=tag_value.'),
     tag_key: z.string().min(1).optional().describe('mode tag: the tag key peers carry.'),
     tag_value: z.string().min(1).optional().describe('mode tag: the tag value peers carry.'),
+    expected_peers: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('mode tag: how many peers make the whole group. Until that many are running, no new cluster is created (a tag query has no desired capacity to tell).'),
     region: z.string().min(1).optional().describe('AWS region; default: the instance\'s own, from the metadata service.'),
     name_tag: z.string().min(1).optional().describe('Tag whose value names each node (default: the instance id).'),
     endpoints: z

@@ -6,15 +6,17 @@ import { hasIp, toPeer, type PeerDiscovery } from './peers.js';
  * Peers are the running instances carrying tag_key=tag_value. Only running ones: a pending
  * instance is still starting, and a stopping or stopped one is out of service.
  *
- * The discovery is always complete: a tag query has no desired count to compare with, so the
- * platform can only vouch for exactly what EC2 lists. Creating a cluster is then safe only if every
- * node is already running when the first one discovers; nodes that start at different times
- * should use mode asg, whose desired capacity tells muster how many peers to wait for.
+ * A tag query has no desired count to compare with: with `expected_peers` the discovery is
+ * complete once that many are running; without it, the platform can only vouch for exactly what
+ * EC2 lists, which is safe for creating a cluster only if every node is already running when the
+ * first one discovers. Nodes that start at different times should set expected_peers or use mode
+ * asg, whose desired capacity tells muster how many peers to wait for.
  */
 export async function discoverTagPeers(
   ec2: EC2Client,
   tag: { key: string; value: string },
   nameTag: string | undefined,
+  expectedPeers: number | undefined,
   signal?: AbortSignal,
 ): Promise<PeerDiscovery> {
   const instances = await describeInstancesByFilter(
@@ -25,5 +27,9 @@ export async function discoverTagPeers(
     ],
     signal,
   );
-  return { peers: instances.filter(hasIp).map((instance) => toPeer(instance, instance.state, nameTag)), complete: true };
+  const peers = instances.filter(hasIp).map((instance) => toPeer(instance, instance.state, nameTag));
+  if (expectedPeers !== undefined && peers.length < expectedPeers) {
+    return { peers, complete: false, incompleteReason: `${peers.length} of ${expectedPeers} expected instances tagged ${tag.key}=${tag.value} are running` };
+  }
+  return { peers, complete: true };
 }

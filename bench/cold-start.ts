@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loopbackPrefix } from '../test/support/loopback.js';
+import { median, printRows, type Row } from './stats.js';
+
+const RUNS = 9;
+const cli = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const probe = fileURLToPath(new URL('./rss-probe.mjs', import.meta.url));
+
+/**
+ * (c) `muster etcd --dry-run` from a cold start against `node -e 0`: discovery (static), probes
+ * of three peers that refuse, decision, plan printed. Target ≤ 3×: the AWS SDK must not load.
+ */
+export async function benchColdStart(): Promise<Row[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'muster-bench-cold-'));
+  const prefix = loopbackPrefix();
+  const config = join(dir, 'muster.yaml');
+  await writeFile(
+    config,
+    `root: ${dir}\nplatform:\n  type: static\n  self: n1\n  peers:\n${[1, 2, 3].map((i) => `    - { name: n${i}, ip: ${prefix}.${i} }`).join('\n')}\n`,
+  );
+  const rssFile = join(dir, 'rss');
+  const measure = (args: string[]): { ms: number[]; rssKiB: number[] } => {
+    const ms: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const start = process.hrtime.bigint();
+      const result = spawnSync(process.execPath, ['--import', probe, ...args], { env: { ...process.env, MUSTER_BENCH_RSS_FILE: rssFile, MUSTER_LOG_LEVEL: 'error' } });
+      ms.push(Number(process.hrtime.bigint() - start) / 1e6);
+      if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr.toString()}`);
+    }
+    return { ms, rssKiB: [] };
+  };
+  const rssOf = async (): Promise<number[]> => {
+    const values = (await readFile(rssFile, 'utf8')).trim().split('\n').map(Number);
+    await rm(rssFile);
+    return values;
+  };
+  // Interleave warm-up, then measure each side.
+  measure(['-e', '0']);
+  await rssOf();
+  const bare = measure(['-e', '0']);
+  const bareRss = await rssOf();
+  const muster = measure([cli, '--config', config, 'etcd', '--dry-run']);
+  const musterRss = await rssOf();
+  await rm(dir, { recursive: true, force: true });
+  return [
+    { what: '`muster etcd --dry-run` cold start (wall)', subject: 'muster', baseline: 'node -e 0', subjectValue: median(muster.ms), baselineValue: median(bare.ms), unit: 'ms', target: '≤ 3×' },
+    { what: 'peak RSS', subject: 'muster', baseline: 'node -e 0', subjectValue: median(musterRss) / 1024, baselineValue: median(bareRss) / 1024, unit: 'MiB' },
+  ];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) printRows('cold start', await benchColdStart());

@@ -1,0 +1,91 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sandboxDown, sandboxReplace, sandboxUp } from '../src/local/sandbox.js';
+import { startStaticEtcd } from '../test/support/etcd-process.js';
+import { clusterHealthy, waitFor } from '../test/support/etcdctl.js';
+import { loopbackPrefix } from '../test/support/loopback.js';
+import { median, type Row } from './stats.js';
+
+const ROUNDS = 3;
+
+/** Start → `etcdctl endpoint health --cluster` healthy, for a hand-written static cluster. */
+async function timeStatic(size: number): Promise<number> {
+  const start = Date.now();
+  const cluster = await startStaticEtcd({ prefix: loopbackPrefix(), size });
+  try {
+    await waitFor('static cluster healthy', () => clusterHealthy(cluster.endpoints), 60_000);
+    return Date.now() - start;
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/** The same, with every node formed by muster (`muster local up`: muster etcd exec per node). */
+async function timeMuster(size: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'muster-bench-'));
+  const prefix = loopbackPrefix();
+  const start = Date.now();
+  try {
+    await sandboxUp({ dir, ipPrefix: prefix, nodes: size });
+    const endpoints = Array.from({ length: size }, (_, i) => `http://${prefix}.${i + 1}:2379`).join(',');
+    await waitFor('muster cluster healthy', () => clusterHealthy(endpoints), 60_000);
+    return Date.now() - start;
+  } finally {
+    await sandboxDown({ dir });
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** (a) formation time, muster-driven vs static, interleaved so both see the same machine load. */
+export async function benchFormation(): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const size of [3, 5]) {
+    const musterTimes: number[] = [];
+    const staticTimes: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      staticTimes.push(await timeStatic(size));
+      musterTimes.push(await timeMuster(size));
+    }
+    rows.push({
+      what: `${size} members: start → endpoint health --cluster healthy (median of ${ROUNDS})`,
+      subject: 'muster',
+      baseline: 'static config',
+      subjectValue: median(musterTimes),
+      baselineValue: median(staticTimes),
+      unit: 'ms',
+      target: '≤ 1.2×',
+    });
+  }
+  return rows;
+}
+
+/** (b) replacement: the new node boots → every member a started voter and healthy. */
+export async function benchReplacement(): Promise<Row[]> {
+  const times: number[] = [];
+  const formTimes: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const dir = await mkdtemp(join(tmpdir(), 'muster-bench-replace-'));
+    try {
+      const formStart = Date.now();
+      await sandboxUp({ dir, ipPrefix: loopbackPrefix(), nodes: 3 });
+      formTimes.push(Date.now() - formStart);
+      const start = Date.now();
+      await sandboxReplace({ dir, node: 'node-2' });
+      times.push(Date.now() - start);
+    } finally {
+      await sandboxDown({ dir });
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return [
+    {
+      what: `replacement: stop+wipe node-2, boot node-4 → healthy, all voters (median of ${ROUNDS})`,
+      subject: 'replace',
+      baseline: 'first formation',
+      subjectValue: median(times),
+      baselineValue: median(formTimes),
+      unit: 'ms',
+    },
+  ];
+}

@@ -1,0 +1,12 @@
+// `npm run bench`: every benchmark, printed as ratios measured side by side in one run.
+import { benchColdStart } from './cold-start.js';
+import { benchFormation, benchReplacement } from './formation.js';
+import { printRows } from './stats.js';
+
+const only = process.argv.slice(2);
+const want = (name: string): boolean => only.length === 0 || only.includes(name);
+
+console.log(`# muster benchmarks (${new Date().toISOString()}, node ${process.version})`);
+if (want('cold-start')) printRows('(c) cold start', await benchColdStart());
+if (want('formation')) printRows('(a) etcd formation', await benchFormation());
+if (want('replacement')) printRows('(b) member replacement', await benchReplacement());
