@@ -47,7 +47,7 @@ if (missing.length > 0) {
   run(['apt-get', 'install', '-y', '--no-install-recommends', ...missing]);
 }
 
-if (!existsSync('node_modules/.package-lock.json') || !existsSync('dist/cli/main.js')) {
+if (!existsSync('node_modules/.package-lock.json') || !existsSync('dist/main.js')) {
   console.error('muster: installing npm dependencies (npm ci) ...');
   execFileSync('npm', ['ci'], { stdio: 'inherit' });
 }
