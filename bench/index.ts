@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, printed as ratios measured side by side in one run.
 import { benchColdStart } from './cold-start.js';
+import { benchDnsSync } from './dns-sync.js';
 import { benchFormation, benchReplacement } from './formation.js';
 import { printRows } from './stats.js';
 
@@ -10,3 +11,4 @@ console.log(`# muster benchmarks (${new Date().toISOString()}, node ${process.ve
 if (want('cold-start')) printRows('(c) cold start', await benchColdStart());
 if (want('formation')) printRows('(a) etcd formation', await benchFormation());
 if (want('replacement')) printRows('(b) member replacement', await benchReplacement());
+if (want('dns')) printRows('DNS sync of 10,000 records', await benchDnsSync());

@@ -20,13 +20,18 @@ export function printRows(title: string, rows: readonly Row[]): void {
   console.log('| measure | muster | baseline | ratio | target |');
   console.log('|---|---|---|---|---|');
   for (const row of rows) {
-    const ratio = row.subjectValue / row.baselineValue;
     console.log(
-      `| ${row.what} | ${row.subject}: ${format(row.subjectValue, row.unit)} | ${row.baseline}: ${format(row.baselineValue, row.unit)} | ${ratio.toFixed(2)}× | ${row.target ?? ''} |`,
+      `| ${row.what} | ${row.subject}: ${format(row.subjectValue, row.unit)} | ${row.baseline}: ${format(row.baselineValue, row.unit)} | ${formatRatio(row.subjectValue / row.baselineValue)} | ${row.target ?? ''} |`,
     );
   }
 }
 
 function format(value: number, unit: string): string {
   return unit === 'ms' ? `${value.toFixed(0)} ms` : unit === 'MiB' ? `${value.toFixed(1)} MiB` : `${value} ${unit}`;
+}
+
+/** Small ratios read better as fractions: 1/500× rather than 0.00×. */
+function formatRatio(ratio: number): string {
+  if (ratio === 0) return '0×';
+  return ratio < 0.1 ? `1/${Math.round(1 / ratio)}×` : `${ratio.toFixed(2)}×`;
 }

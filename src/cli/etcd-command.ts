@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { underRoot } from '../core/root-path.js';
 import type { FormReport } from '../etcd/form.js';
 import { loadForCommand, loggerFor, type GlobalOptions } from './context.js';
 
@@ -47,33 +46,13 @@ export function registerEtcdCommands(program: Command, globals: () => GlobalOpti
     .action(async (flags: string[], options: { etcdBin: string }) => {
       const logger = loggerFor(globals());
       const { config } = await loadForCommand(globals(), logger);
-      const [{ createPlatform }, { formEtcd }, { runEtcd, mergeFlagsAndEnvironment }, { promoteSelf }] = await Promise.all([
+      const [{ createPlatform }, { formEtcd }, { runFormedEtcd }] = await Promise.all([
         import('../platform/registry.js'),
         import('../etcd/form.js'),
-        import('../etcd/exec.js'),
-        import('../etcd/promote.js'),
+        import('../etcd/run-formed.js'),
       ]);
       const report = await formEtcd({ config, platform: await createPlatform(config.platform), logger, dryRun: false });
-      // muster runs etcd itself here, so the data dir is the one muster sees, under root.
-      const environment = report.environment.map(([key, value]): [string, string] => [key, key === 'ETCD_DATA_DIR' ? underRoot(config.root, value) : value]);
-      const code = await runEtcd({
-        binary: options.etcdBin,
-        args: flags,
-        environment: mergeFlagsAndEnvironment(environment, flags),
-        onStarted: () => {
-          if (!report.needsPromotion) return;
-          promoteSelf({
-            self: report.self,
-            timeoutMs: config.etcd.timeout,
-            callTimeoutMs: Math.max(2000, config.etcd.probe_timeout),
-            probe: { timeoutMs: config.etcd.probe_timeout },
-            logger,
-          }).then(
-            (outcome) => logger.info({ outcome }, outcome === 'promoted' ? 'learner promoted to voting member' : 'already a voting member'),
-            (error: unknown) => logger.error({ error: String(error) }, 'promotion failed; run `muster etcd promote` once etcd has caught up'),
-          );
-        },
-      });
+      const code = await runFormedEtcd(report, config, options.etcdBin, flags, logger);
       process.exitCode = code;
     });
 }

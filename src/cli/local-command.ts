@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
 import type { ClusterView } from '../local/health.js';
 import type { GlobalOptions } from './context.js';
 
@@ -77,5 +78,6 @@ function print(view: ClusterView, flags: LocalFlags, headline: string | undefine
   lines.push('', view.healthy ? 'cluster: healthy' : 'cluster: NOT healthy');
   const endpoints = view.nodes.map((node) => node.client_url).join(',');
   lines.push(`try:     ETCDCTL_API=3 etcdctl --endpoints ${endpoints} endpoint health --cluster`);
+  lines.push(`zone:    ${join(resolve(flags.dir), 'zones', 'local.muster.zone')} (the group's DNS records, written by muster boot on each node)`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerBootCommand } from './boot-command.js';
 import { registerConfigCommands } from './config-command.js';
 import type { GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
@@ -19,6 +20,7 @@ const program = new Command('muster')
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 
+registerBootCommand(program, globals);
 registerConfigCommands(program, globals);
 registerEtcdCommands(program, globals);
 registerLocalCommands(program, globals);

@@ -11,6 +11,7 @@ interface Alias {
 
 const ALIASES: readonly Alias[] = [
   { from: ['base', 'chroot_path'], to: ['root'], note: "NodeReg's base.chroot_path is muster's root" },
+  { from: ['hosted_zone', 'name'], to: ['dns', 'zone'], note: "NodeReg's hosted_zone.name is muster's dns.zone" },
   { from: ['etcd', 'client_schema'], to: ['etcd', 'client_scheme'], note: "NodeReg's etcd.client_schema is muster's etcd.client_scheme" },
   { from: ['etcd', 'peer_schema'], to: ['etcd', 'peer_scheme'], note: "NodeReg's etcd.peer_schema is muster's etcd.peer_scheme" },
 ];
@@ -23,7 +24,9 @@ export function applySeedAliases(document: Record<string, unknown>): string[] {
     if (!parent || !(key in parent)) continue;
     const value = parent[key];
     delete parent[key];
-    if (alias.from[0] === 'base' && Object.keys(parent).length === 0 && alias.to[0] !== 'base') delete document['base'];
+    // A seed section left empty (NodeReg's hosted_zone) is not a muster key: drop it.
+    const section = alias.from[0];
+    if (alias.from.length === 2 && section !== undefined && Object.keys(parent).length === 0) delete document[section];
     // NodeReg wrote `chroot_path: false` for "no chroot".
     const mapped = alias.to.join('.') === 'root' && value === false ? '/' : value;
     const targetParent = ensure(document, alias.to.slice(0, -1));

@@ -214,7 +214,7 @@ async function writeOutputs(config: Config, environment: [string, string][], dry
     if (path === null) continue;
     const target = underRoot(config.root, path);
     if (dryRun) {
-      changes.push(`would write ${target}`);
+      if ((await readFile(target, 'utf8').catch(() => undefined)) !== content) changes.push(`would write ${target}`);
       continue;
     }
     if (await writeFileAtomic(target, content, { mode: 0o644 })) {

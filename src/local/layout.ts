@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 /** Where everything of one sandbox lives: one directory per simulated node, used as its root. */
 export interface SandboxLayout {
   dir: string;
+  /** The group's DNS zone directory, shared by every node (see bootNode). */
+  zoneDir: string;
   nodeRoot(name: string): string;
   nodeConfig(name: string): string;
   nodeLog(name: string): string;
@@ -14,6 +16,7 @@ export function sandboxLayout(dir: string): SandboxLayout {
   const nodeRoot = (name: string): string => join(absolute, name);
   return {
     dir: absolute,
+    zoneDir: join(absolute, 'zones'),
     nodeRoot,
     nodeConfig: (name) => join(nodeRoot(name), 'etc', 'muster', 'muster.yaml'),
     nodeLog: (name) => join(nodeRoot(name), 'var', 'log', 'muster-etcd.log'),

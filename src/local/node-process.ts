@@ -7,15 +7,16 @@ import type { SandboxLayout } from './layout.js';
 import { musterInvocation } from './muster-command.js';
 
 /**
- * Starts one simulated node the way a container would run it: `muster etcd exec`, which forms,
- * runs etcd in the foreground and promotes itself. Detached, so the sandbox outlives the command.
+ * Starts one simulated node the way a container would run it: `muster boot --exec-etcd`, which
+ * names the node, registers the group in DNS, forms or joins etcd, then runs etcd in the
+ * foreground and promotes itself. Detached, so the sandbox outlives the command.
  */
 export async function startNode(layout: SandboxLayout, name: string, etcdBinary: string): Promise<number> {
   const logPath = layout.nodeLog(name);
   await mkdir(dirname(logPath), { recursive: true });
   const log = await open(logPath, 'a');
   const { command, args } = musterInvocation();
-  const child = spawn(command, [...args, '--config', layout.nodeConfig(name), 'etcd', 'exec', '--etcd-bin', etcdBinary], {
+  const child = spawn(command, [...args, '--config', layout.nodeConfig(name), 'boot', '--exec-etcd', '--etcd-bin', etcdBinary], {
     detached: true,
     stdio: ['ignore', log.fd, log.fd],
     env: { ...process.env, MUSTER_LOG_LEVEL: process.env['MUSTER_LOG_LEVEL'] ?? 'info' },

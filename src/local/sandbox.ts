@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { MusterError } from '../core/errors.js';
 import { readSandboxFile, writeSandboxFile, type SandboxFile } from '../platform/local/sandbox-file.js';
@@ -6,7 +7,7 @@ import { findEtcdBinary } from './etcd-binary.js';
 import { viewCluster, type ClusterView } from './health.js';
 import { sandboxLayout, type SandboxLayout } from './layout.js';
 import { nodePid, startNode, stopNode } from './node-process.js';
-import { renderNodeConfig, type SandboxSettings } from './node-config.js';
+import { renderNodeConfig, SANDBOX_ZONE_FILE, type SandboxSettings } from './node-config.js';
 
 export interface SandboxOptions {
   dir: string;
@@ -144,6 +145,14 @@ export async function sandboxDown(options: SandboxOptions & { keep?: boolean }):
 
 async function bootNode(layout: SandboxLayout, node: SandboxNode, settings: SandboxSettings, etcdBinary: string): Promise<void> {
   await writeFileAtomic(layout.nodeConfig(node.name), renderNodeConfig(node.name, layout.nodeRoot(node.name), settings));
+  // One zone for the whole group, as a real DNS server would hold it: every node's zone
+  // directory is the sandbox's, so a node that boots later updates what the others wrote.
+  const zoneDir = join(layout.nodeRoot(node.name), dirname(SANDBOX_ZONE_FILE));
+  await mkdir(dirname(zoneDir), { recursive: true });
+  await mkdir(layout.zoneDir, { recursive: true });
+  await symlink(layout.zoneDir, zoneDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
   await startNode(layout, node.name, etcdBinary);
 }
 
@@ -161,11 +170,22 @@ async function waitHealthy(layout: SandboxLayout, timeoutMs: number): Promise<Cl
         {
           code: 'SANDBOX_UNHEALTHY',
           kind: 'unavailable',
-          details: view.nodes.map((node) => `${node.name} ${node.ip}: ${node.state}`),
+          details: [...view.nodes.map((node) => `${node.name} ${node.ip}: ${node.state}`), ...(await lastErrors(layout, dead))],
           hint: `read the node logs: ${sandbox.nodes.map((node) => layout.nodeLog(node.name)).join(' ')}`,
         },
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** The error lines a node's muster printed before it exited, so the user need not open the log. */
+async function lastErrors(layout: SandboxLayout, names: readonly string[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const name of names) {
+    const log = await readFile(layout.nodeLog(name), 'utf8').catch(() => '');
+    const errors = log.split('\n').filter((line) => line.startsWith('muster: ') || line.startsWith('hint: '));
+    lines.push(...errors.slice(-2).map((line) => `${name}: ${line}`));
+  }
+  return lines;
 }

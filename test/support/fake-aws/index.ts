@@ -1,10 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AUTOSCALING_VERSION, autoScalingErrorXml, autoScalingThrottled, handleAutoScaling } from './autoscaling.js';
 import { EC2_VERSION, ec2ErrorXml, ec2Throttled, handleEc2 } from './ec2.js';
 import { FakeImds } from './imds.js';
 import type { FakeAwsModel } from './model.js';
 import { FakeApiError, signedService } from './query.js';
+import { closeServer, listenOnLoopback } from '../loopback-http.js';
 
 export { createModel, type FakeAwsModel, type FakeGroup, type FakeInstance } from './model.js';
 
@@ -79,7 +80,7 @@ export async function startFakeAws(model: FakeAwsModel): Promise<FakeAws> {
       }
     });
   });
-  await listen(server);
+  await listenOnLoopback(server);
   const { port } = server.address() as AddressInfo;
 
   return {
@@ -97,7 +98,7 @@ export async function startFakeAws(model: FakeAwsModel): Promise<FakeAws> {
 /** A loopback URL nothing listens on: a metadata service that is down. */
 export async function closedLoopbackUrl(): Promise<string> {
   const server = createServer();
-  await listen(server);
+  await listenOnLoopback(server);
   const { port } = server.address() as AddressInfo;
   await closeServer(server);
   return `http://127.0.0.1:${port}`;
@@ -120,18 +121,4 @@ function sendXml(response: ServerResponse, status: number, xml: string): void {
   response.end(xml);
 }
 
-function listen(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    // Loopback only, by address: nothing here resolves a name or reaches beyond this machine.
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-}
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // The SDK keeps connections alive; without this, close() would wait for them to time out.
-    server.closeAllConnections();
-  });
-}

@@ -1,0 +1,59 @@
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../core/logger.js';
+import { describeError } from '../core/errors.js';
+import { retry } from '../core/retry.js';
+import type { DnsConfig } from '../dns/config-schema.js';
+import { isEmptyChangeSet, planDns } from '../dns/plan.js';
+import { createDnsProvider } from '../dns/registry.js';
+import type { Discovery } from '../platform/types.js';
+import { desiredRecords, type NamedPeer } from './desired-records.js';
+import { peerHostname } from './peer-hostname.js';
+
+export interface DnsStepResult {
+  summary: string[];
+  writeCalls: number;
+  conflicts: number;
+}
+
+/**
+ * Registers the group in DNS: every node wants the same record sets (all peers' node records, the
+ * members name, the SRV records), plans against what the zone holds, and applies only changes to
+ * records muster owns.
+ */
+export async function runDnsStep(config: Config & { dns: DnsConfig }, discovery: Discovery, dryRun: boolean, logger: Logger): Promise<DnsStepResult> {
+  const { dns } = config;
+  const peers: NamedPeer[] = [];
+  for (const peer of discovery.peers) {
+    try {
+      peers.push({ hostname: peerHostname(peer, config.hostname), ip: peer.ip });
+    } catch (error) {
+      // This node's own name must be valid (the hostname step fails on it); a peer with a bad tag
+      // only loses its own record.
+      if (peer.name === discovery.self.name) throw error;
+      logger.warn({ peer: peer.name, error: describeError(error) }, 'dns: no record for this peer');
+    }
+  }
+  const desired = desiredRecords({ zone: dns.zone, ttl: dns.ttl, records: dns.records, peers, etcd: config.etcd });
+  const provider = await createDnsProvider(dns.provider, { zone: dns.zone, root: config.root });
+  // Nodes that boot together write the same zone at the same moment; a provider that sees the
+  // zone change between its read and its write refuses (retryable), and the whole
+  // read-plan-apply round runs again on the new state.
+  return retry(
+    async () => {
+      const current = await provider.list();
+      const plan = planDns({ desired, current, ownerId: dns.owner_id, policy: dns.policy, takeOver: dns.take_over });
+      for (const conflict of plan.conflicts) logger.warn({ record: `${conflict.record.name} ${conflict.record.type}`, reason: conflict.reason }, 'dns: conflict, record left alone');
+      const empty = isEmptyChangeSet(plan.changes);
+      if (dryRun || empty) return { summary: dryRun && !empty ? plan.summary.map((line) => `would ${line}`) : plan.summary, writeCalls: 0, conflicts: plan.conflicts.length };
+      const { writeCalls } = await provider.apply(plan.changes);
+      return { summary: plan.summary, writeCalls, conflicts: plan.conflicts.length };
+    },
+    {
+      timeoutMs: config.etcd.timeout,
+      initialDelayMs: 100,
+      maxDelayMs: 2000,
+      what: `dns: sync zone ${dns.zone} through ${dns.provider.type}`,
+      onRetry: (error, attempt) => logger.info({ attempt, error: describeError(error) }, 'dns: sync not applied, retrying on the current zone'),
+    },
+  );
+}

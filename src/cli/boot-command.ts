@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import type { BootReport } from '../boot/pipeline.js';
+import type { Logger } from '../core/logger.js';
+import { loadForCommand, loggerFor, type GlobalOptions } from './context.js';
+
+export function registerBootCommand(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('boot')
+    .description('boot this node: guard → hostname → dns → etcd (the steps in boot.steps)')
+    .option('--dry-run', 'discover and plan every step; print the plan; change nothing')
+    .option('--json', 'print the report as JSON')
+    .option('--exec-etcd', 'then run etcd in the foreground with the computed environment (a container entrypoint; the sandbox uses it)')
+    .option('--etcd-bin <path>', 'etcd binary for --exec-etcd', 'etcd')
+    .action(async (options: { dryRun?: boolean; json?: boolean; execEtcd?: boolean; etcdBin: string }) => {
+      const logger = loggerFor(globals());
+      const { config } = await loadForCommand(globals(), logger);
+      const [{ createPlatform }, { runBoot }] = await Promise.all([import('../platform/registry.js'), import('../boot/pipeline.js')]);
+      const dryRun = options.dryRun === true;
+      const report = await runBoot({ config, platform: await createPlatform(config.platform), logger, dryRun });
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderBootReport(report, dryRun));
+      if (report.imageBuild) {
+        if (report.imageBuild.block && !dryRun) await blockForever(logger);
+        return;
+      }
+      if (options.execEtcd && report.etcd && !dryRun) {
+        const { runFormedEtcd } = await import('../etcd/run-formed.js');
+        process.exitCode = await runFormedEtcd(report.etcd, config, options.etcdBin, [], logger);
+      }
+    });
+}
+
+export function renderBootReport(report: BootReport, dryRun: boolean): string {
+  const lines: string[] = [];
+  for (const { step, lines: stepLines } of report.steps) {
+    lines.push(`${dryRun ? '[dry run] ' : ''}${step}:`);
+    for (const line of stepLines) lines.push(`  ${line}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * NodeReg's behaviour on an image-building instance: never finish, so that units ordered after
+ * muster-boot.service never start. SIGTERM (the image build shutting the instance down) ends it.
+ */
+function blockForever(logger: Logger): Promise<void> {
+  logger.warn('image-building instance: muster blocks here on purpose (base.on_build: block)');
+  return new Promise((resolve) => {
+    const timer = setInterval(() => undefined, 1 << 30);
+    const stop = (): void => {
+      clearInterval(timer);
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

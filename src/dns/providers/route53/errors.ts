@@ -1,0 +1,123 @@
+import { MusterError, describeError, isMusterError } from '../../../core/errors.js';
+
+/** Every Route 53 action the provider calls: the IAM policy muster needs grants exactly these. */
+export const ROUTE53_IAM_ACTIONS = [
+  'route53:ListHostedZonesByName',
+  'route53:GetHostedZone',
+  'route53:ListResourceRecordSets',
+  'route53:ChangeResourceRecordSets',
+  'route53:GetChange',
+] as const;
+
+/** Route 53 asks callers to back off and try again: not failures of the request itself. */
+const TRANSIENT = new Set(['Throttling', 'ThrottlingException', 'PriorRequestNotComplete', 'RequestLimitExceeded']);
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'NotAuthorizedException']);
+const BAD_CREDENTIALS = new Set([
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'InvalidClientTokenId',
+  'MissingAuthenticationToken',
+  'SignatureDoesNotMatch',
+  'UnrecognizedClientException',
+  'IncompleteSignature',
+]);
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'TimeoutError']);
+
+/**
+ * Turns what the SDK threw into a MusterError that names the API action and says what to do.
+ * `retryable` is set exactly for what a later attempt can fix: throttling, a prior change still
+ * being processed, Route 53's own 5xx, a network that did not carry the request.
+ */
+export function route53Error(action: string, error: unknown): Error {
+  if (isMusterError(error)) return error;
+  // A cancelled sync is not a failure to explain: the caller asked for it.
+  if (error instanceof Error && error.name === 'AbortError') return error;
+  const messages = invalidChangeBatchMessages(error);
+  // The <InvalidChangeBatch> document has no Code: the SDK names such an error "Unknown".
+  const code = messages !== undefined && ['', 'Unknown'].includes(errorCode(error)) ? 'InvalidChangeBatch' : errorCode(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  const detail = messages ?? describeError(error);
+  const message = `${action} failed: ${code === '' || detail.includes(code) ? detail : `${code}: ${detail}`}`;
+  const base = { cause: error };
+
+  if (TRANSIENT.has(code) || (status !== undefined && status >= 500)) {
+    return new MusterError(message, {
+      ...base,
+      code: 'DNS_ROUTE53_THROTTLED',
+      kind: 'unavailable',
+      retryable: true,
+      hint: TRANSIENT.has(code)
+        ? 'Route 53 allows 5 requests per second per account, and one change batch per zone at a time; muster backs off and retries, but other tools calling Route 53 share the limit'
+        : 'Route 53 had an internal error; muster retries',
+    });
+  }
+  if (code === 'InvalidChangeBatch') {
+    return new MusterError(message, {
+      ...base,
+      code: 'DNS_ROUTE53_INVALID_CHANGE_BATCH',
+      kind: 'unavailable',
+      hint:
+        'Route 53 refused the whole batch, so nothing in it was applied. Usually the zone changed since muster read it ' +
+        '(another writer), or a record muster does not manage (an alias, a routing-policy set) is in the way; the next sync re-reads the zone',
+    });
+  }
+  if (ACCESS_DENIED.has(code)) {
+    return new MusterError(message, {
+      ...base,
+      code: 'DNS_ROUTE53_ACCESS_DENIED',
+      kind: 'config',
+      hint: `grant muster's IAM role ${action}; the route53 DNS provider needs ${ROUTE53_IAM_ACTIONS.join(', ')} (see the IAM policy in the README)`,
+    });
+  }
+  if (BAD_CREDENTIALS.has(code)) {
+    return new MusterError(message, {
+      ...base,
+      code: 'DNS_ROUTE53_CREDENTIALS',
+      kind: 'config',
+      hint: 'muster uses the standard AWS credential chain: attach an IAM instance profile (or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE), and check the clock is right',
+    });
+  }
+  if (code === 'NoSuchHostedZone') {
+    return new MusterError(message, {
+      ...base,
+      code: 'DNS_ROUTE53_NO_SUCH_ZONE',
+      kind: 'config',
+      hint: 'check dns.provider.zone_id (or drop it to find the zone by dns.zone), and that the credentials belong to the account that owns the zone',
+    });
+  }
+  if (NETWORK.has(code)) {
+    return new MusterError(message, {
+      ...base,
+      code: 'DNS_ROUTE53_UNREACHABLE',
+      kind: 'unavailable',
+      retryable: true,
+      hint: 'the Route 53 API (route53.amazonaws.com) did not answer: instances in private subnets need a NAT gateway or a route53 VPC interface endpoint (or set dns.provider.endpoint)',
+    });
+  }
+  return new MusterError(message, { ...base, code: 'DNS_ROUTE53_ERROR', kind: 'internal', hint: `Route 53 answered ${code || 'an unexpected error'}; see the message above` });
+}
+
+/** Whether a retry may help; for retry.ts. */
+export function isRetryableRoute53Error(error: unknown): boolean {
+  return isMusterError(error) && error.retryable;
+}
+
+/**
+ * The messages of an InvalidChangeBatch. Route 53 usually sends them as the error's Message; a
+ * batch with several problems may come as `<InvalidChangeBatch><Messages>`, which the SDK hands
+ * over as an error without a code but with the Messages it parsed.
+ */
+function invalidChangeBatchMessages(error: unknown): string | undefined {
+  const fields = error as { messages?: unknown; Messages?: { Message?: unknown } } | undefined;
+  const list = fields?.messages ?? fields?.Messages?.Message;
+  const messages = Array.isArray(list) ? list.map(String) : typeof list === 'string' ? [list] : [];
+  return messages.length === 0 ? undefined : messages.join('; ');
+}
+
+/** The AWS error code (the SDK puts it in `name`), or Node's code for network errors. */
+function errorCode(error: unknown): string {
+  if (!(error instanceof Error)) return '';
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code !== '') return code;
+  return error.name === 'Error' ? '' : error.name;
+}
