@@ -44,7 +44,7 @@ export async function runDnsStep(config: Config & { dns: DnsConfig }, discovery:
       const plan = planDns({ desired, current, ownerId: dns.owner_id, policy: dns.policy, takeOver: dns.take_over });
       for (const conflict of plan.conflicts) logger.warn({ record: `${conflict.record.name} ${conflict.record.type}`, reason: conflict.reason }, 'dns: conflict, record left alone');
       const empty = isEmptyChangeSet(plan.changes);
-      if (dryRun || empty) return { summary: dryRun && !empty ? plan.summary.map((line) => `would ${line}`) : plan.summary, writeCalls: 0, conflicts: plan.conflicts.length };
+      if (dryRun || empty) return { summary: dryRun && !empty ? plan.summary.map((line) => (/^(create|update|delete) /.test(line) ? `would ${line}` : line)) : plan.summary, writeCalls: 0, conflicts: plan.conflicts.length };
       const { writeCalls } = await provider.apply(plan.changes);
       return { summary: plan.summary, writeCalls, conflicts: plan.conflicts.length };
     },
