@@ -7,7 +7,8 @@ import { clusterHealthy, waitFor } from '../test/support/etcdctl.js';
 import { loopbackPrefix } from '../test/support/loopback.js';
 import { median, type Row } from './stats.js';
 
-const ROUNDS = 3;
+// etcd elections take 0.25-2.6 s at random (PEERS.md), so medians need several rounds.
+const ROUNDS = 7;
 
 /** Start → `etcdctl endpoint health --cluster` healthy, for a hand-written static cluster. */
 async function timeStatic(size: number): Promise<number> {

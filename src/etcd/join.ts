@@ -36,7 +36,18 @@ export interface JoinOutcome {
  * has an entry. If this process dies, the lease expires and the lock frees itself.
  */
 export async function joinCluster(options: JoinOptions): Promise<JoinOutcome> {
-  const endpoints = options.members.filter((member) => isStarted(member) && !member.isLearner).flatMap((member) => member.clientURLs);
+  // Only members that answer now: a dead member's client URL (the one being replaced) would make
+  // the client's calls fail until it happened to pick another endpoint.
+  const alive = await aliveMembers(options.members, options);
+  const endpoints = options.members.filter((member) => isStarted(member) && !member.isLearner && alive.has(member.id)).flatMap((member) => member.clientURLs);
+  if (endpoints.length === 0) {
+    throw new MusterError(`no voting member of cluster ${options.clusterId} answers`, {
+      code: 'ETCD_NO_VOTERS_ALIVE',
+      kind: 'unavailable',
+      retryable: true,
+      hint: 'the cluster may be restarting; muster retries until etcd.timeout',
+    });
+  }
   const client = new ClusterClient({ endpoints, callTimeoutMs: options.callTimeoutMs, ...(options.tls ? { tls: options.tls } : {}) });
   const remaining = (): number => Math.max(1, options.deadline - Date.now());
   try {
@@ -83,7 +94,12 @@ async function applySteps(client: ClusterClient, options: JoinOptions, remaining
         if (outcome) return { members: outcome, changes };
       }
     },
-    { timeoutMs: remaining(), what: `join cluster ${options.clusterId}`, maxDelayMs: 2000 },
+    {
+      timeoutMs: remaining(),
+      what: `join cluster ${options.clusterId}`,
+      maxDelayMs: 2000,
+      onRetry: (error, attempt) => options.logger.info({ attempt, error: String(error) }, 'etcd membership change not possible yet, retrying'),
+    },
   );
 }
 

@@ -37,6 +37,13 @@ export async function promoteSelf(options: PromoteOptions): Promise<PromoteOutco
       const endpoints = probe.members
         .filter((member) => isStarted(member) && !member.peerURLs.includes(options.self.peerUrl))
         .flatMap((member) => member.clientURLs);
+      if (endpoints.length === 0) {
+        throw new MusterError(`no started voting member of cluster ${probe.clusterId} is known to ${options.self.name} yet`, {
+          code: 'ETCD_NO_VOTERS_KNOWN',
+          kind: 'unavailable',
+          retryable: true,
+        });
+      }
       const { ClusterClient } = await import('./cluster-client.js');
       const client = new ClusterClient({ endpoints, callTimeoutMs: options.callTimeoutMs, ...(options.tls ? { tls: options.tls } : {}) });
       let own;

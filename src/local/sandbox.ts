@@ -175,7 +175,7 @@ async function waitHealthy(layout: SandboxLayout, timeoutMs: number): Promise<Cl
         },
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
