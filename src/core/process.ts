@@ -23,6 +23,9 @@ export function runProgram(program: string, args: readonly string[], options: { 
       );
     });
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    // A program that exits without reading its input makes the write fail with EPIPE; that is
+    // not an error of the run, and unhandled it would crash muster.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
