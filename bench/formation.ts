@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { viewCluster } from '../src/local/health.js';
 import { sandboxDown, sandboxReplace, sandboxUp } from '../src/local/sandbox.js';
 import { startStaticEtcd } from '../test/support/etcd-process.js';
 import { clusterHealthy, waitFor } from '../test/support/etcdctl.js';
@@ -10,11 +11,16 @@ import { median, type Row } from './stats.js';
 // etcd elections take 0.25-2.6 s at random (PEERS.md), so medians need several rounds.
 const ROUNDS = 7;
 
-/** Start → `etcdctl endpoint health --cluster` healthy, for a hand-written static cluster. */
+/**
+ * Start → `etcdctl endpoint health --cluster` healthy, for a hand-written static cluster. Health
+ * is detected exactly as `muster local up` detects it (every member a started voter with a
+ * leader, polled every 100 ms), then confirmed once with etcdctl, so both sides are timed alike.
+ */
 async function timeStatic(size: number): Promise<number> {
   const start = Date.now();
   const cluster = await startStaticEtcd({ prefix: loopbackPrefix(), size });
   try {
+    await waitFor('static cluster healthy', async () => (await viewCluster(cluster.members)).healthy, 60_000);
     await waitFor('static cluster healthy', () => clusterHealthy(cluster.endpoints), 60_000);
     return Date.now() - start;
   } finally {

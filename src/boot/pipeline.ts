@@ -8,6 +8,7 @@ import { guardDecision } from '../node/guard.js';
 import type { Discovery, Platform } from '../platform/types.js';
 import type { BootStep } from './config-schema.js';
 import { runDnsStep } from './dns-step.js';
+import { nodeIdentity } from './node-identity.js';
 import { peerHostname } from './peer-hostname.js';
 import { bootSteps } from './steps.js';
 
@@ -31,7 +32,7 @@ export interface BootOptions {
 }
 
 /**
- * `muster boot`: guard → hostname → dns → etcd, each a pure decision then its application
+ * `muster boot`: guard → hostname → dns → pki → etcd, each a pure decision then its application
  * (skipped with --dry-run). One discovery serves guard, hostname and dns; etcd discovers again
  * as part of its own retry loop, since membership may have changed while DNS was written.
  */
@@ -75,6 +76,15 @@ export async function runBoot(options: BootOptions): Promise<BootReport> {
         const result = await runDnsStep(config as Config & { dns: DnsConfig }, await discover(), dryRun, logger);
         lines.push(...result.summary);
         if (result.writeCalls > 0) lines.push(`${result.writeCalls} write call${result.writeCalls === 1 ? '' : 's'}`);
+        break;
+      }
+      case 'pki': {
+        // After dns, as NodeReg did: an ACME CA can then validate the FQDN just registered.
+        if (!config.pki) break;
+        const { self } = await discover();
+        const [{ runCertsStep }, { issuerContextFor }] = await Promise.all([import('../pki/certs-step.js'), import('../pki/registry.js')]);
+        const result = await runCertsStep({ config: config.pki, self: nodeIdentity(config, self), root: config.root, dryRun, logger, issuerContext: issuerContextFor(config, logger) });
+        lines.push(...result.lines);
         break;
       }
       case 'etcd': {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerBootCommand } from './boot-command.js';
+import { registerCertsCommands } from './certs-command.js';
 import { registerConfigCommands } from './config-command.js';
 import type { GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
@@ -22,6 +23,7 @@ const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 
 registerBootCommand(program, globals);
 registerConfigCommands(program, globals);
+registerCertsCommands(program, globals);
 registerEtcdCommands(program, globals);
 registerLocalCommands(program, globals);
 

@@ -52,8 +52,19 @@ export class ClusterClient {
     await this.call(`remove member ${memberId}`, () => this.client.cluster.memberRemove({ ID: wireId(memberId) }));
   }
 
-  async promote(memberId: string): Promise<void> {
-    await this.call(`promote member ${memberId}`, () => this.client.cluster.memberPromote({ ID: wireId(memberId) }));
+  /**
+   * Promotes a learner. Another process may have promoted it since the member list was read (its
+   * own `muster etcd promote`, or a joiner clearing the way): etcd then answers "can only promote
+   * a learner member", which means the goal is reached, not a failure.
+   */
+  async promote(memberId: string): Promise<'promoted' | 'already-voter'> {
+    try {
+      await this.call(`promote member ${memberId}`, () => this.client.cluster.memberPromote({ ID: wireId(memberId) }));
+      return 'promoted';
+    } catch (error) {
+      if (/can only promote a learner member(?! which is in sync)/.test(describeError(error))) return 'already-voter';
+      throw error;
+    }
   }
 
   /** Takes the lease-backed lock once; throws a retryable error when another node holds it. */

@@ -58,7 +58,7 @@ export async function promoteSelf(options: PromoteOptions): Promise<PromoteOutco
           });
         }
         if (!own.isLearner) return 'already-voter' as const;
-        await client.promote(own.id);
+        if ((await client.promote(own.id)) === 'already-voter') return 'already-voter' as const;
       } finally {
         client.close();
       }

@@ -19,7 +19,7 @@ export interface SandboxOptions {
   timeoutMs?: number;
 }
 
-const DEFAULTS = { ipPrefix: '127.0.1', clientPort: 2379, peerPort: 2380, timeoutMs: 90_000 };
+const DEFAULTS = { ipPrefix: '127.0.1', clientPort: 2379, peerPort: 2380, timeoutMs: 180_000 };
 
 type SandboxNode = SandboxFile['nodes'][number];
 
@@ -29,7 +29,7 @@ function settingsOf(options: SandboxOptions, layout: SandboxLayout, sandbox?: { 
     dir: layout.dir,
     clientPort: sandbox?.client_port ?? options.clientPort ?? DEFAULTS.clientPort,
     peerPort: sandbox?.peer_port ?? options.peerPort ?? DEFAULTS.peerPort,
-    timeout: '60s',
+    timeout: '2m',
   };
 }
 

@@ -154,6 +154,42 @@ describe('muster boot on a static 3-node config', { concurrency: false }, () => 
   });
 });
 
+describe('muster boot with certificates from a local CA', () => {
+  it('makes the key on the node (0600), gets a certificate for the FQDN and IP that verifies against the CA, trusts the CA, and changes nothing the second time', async () => {
+    const root = await newRoot();
+    const prefix = loopbackPrefix();
+    try {
+      const { command, args } = musterInvocation();
+      const caDir = join(root, 'ca');
+      const init = await runProgram(command, [...args, 'ca', 'init', '--dir', caDir, '--name', 'muster test CA']);
+      assert.equal(init.code, 0, init.stderr);
+      const config = join(root, 'muster.yaml');
+      await writeFile(
+        config,
+        nodeConfig(root, prefix, '{ type: zone-file, path: /var/lib/muster/k8s.zone }', `pki:
+  issuer: { type: local-ca, ca_cert_file: ${caDir}/ca.pem, ca_key_file: ${caDir}/ca-key.pem }
+`),
+      );
+      const first = await muster(config, ['boot']);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /pki:\n(.*\n)*.*(issued|wrote)/);
+      const certs = join(root, 'etc/ssl/node_certs');
+      const verify = await runProgram('openssl', ['verify', '-CAfile', join(caDir, 'ca.pem'), join(certs, 'node.pem')]);
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+      const sans = await runProgram('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', join(certs, 'node.pem')]);
+      assert.match(sans.stdout, /DNS:master-11\.k8s\.muster\.test/);
+      assert.match(sans.stdout, new RegExp(`IP Address:${prefix.replace(/\./g, '\\.')}\\.11`));
+      const { stat } = await import('node:fs/promises');
+      assert.equal((await stat(join(certs, 'node-key.pem'))).mode & 0o777, 0o600);
+      const second = await muster(config, ['boot']);
+      assert.equal(second.code, 0, second.stderr);
+      assert.doesNotMatch(second.stdout, /issued|wrote/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('muster boot on an image-building instance', () => {
   const buildConfig = (root: string, prefix: string, onBuild: string): string => `root: ${root}
 platform:

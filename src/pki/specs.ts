@@ -1,0 +1,42 @@
+import type { PkiConfig } from './config-schema.js';
+import type { CertificateSpec } from './plan.js';
+import { nodeSans, sanSet, unionSans } from './sans.js';
+
+/** Who this node is, as far as its certificates go. */
+export interface NodeIdentity {
+  hostname: string;
+  fqdn?: string | undefined;
+  ips: readonly string[];
+}
+
+export interface FileSettings {
+  /** Mode of the key file. */
+  keyMode: number;
+  owner: string | undefined;
+}
+
+/** The node certificate first, then each extra certificate, with the settings of their files. */
+export function certificateSpecs(config: PkiConfig, self: NodeIdentity): (CertificateSpec & FileSettings)[] {
+  const node = nodeSans(self, config.extra_sans);
+  return [
+    // CN: the FQDN, as NodeReg's certificates had; clients check the SANs.
+    { name: 'node', sans: node, usages: ['server', 'client'], keyType: config.key.type, ...commonName(self.fqdn ?? self.hostname), keyMode: 0o600, owner: undefined },
+    ...config.extra.map((extra) => {
+      const own = sanSet({ mixed: extra.sans });
+      return {
+        name: extra.name,
+        sans: extra.node_sans ? unionSans(node, own) : own,
+        usages: extra.usages,
+        keyType: config.key.type,
+        ...commonName(extra.common_name ?? self.fqdn ?? self.hostname),
+        keyMode: extra.mode,
+        owner: extra.owner,
+      };
+    }),
+  ];
+}
+
+/** A CN longer than 64 characters is invalid (RFC 5280): leave it out, the SANs carry the name. */
+function commonName(name: string | undefined): { commonName?: string } {
+  return name !== undefined && name !== '' && name.length <= 64 ? { commonName: name } : {};
+}
