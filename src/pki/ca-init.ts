@@ -1,5 +1,4 @@
 import { webcrypto } from 'node:crypto';
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -7,6 +6,7 @@ import { MusterError } from '../core/errors.js';
 import { subjectName } from './csr.js';
 import { CLOCK_SKEW_MS, randomSerial } from './issuers/local-ca/sign.js';
 import { generatePrivateKeyPem, parsePrivateKeyPem, webCryptoKeyPair, type KeyType } from './keys.js';
+import { pathExists } from '../core/path-exists.js';
 
 export interface CaInitOptions {
   dir: string;
@@ -31,7 +31,7 @@ export async function initCa(options: CaInitOptions): Promise<CaInitResult> {
   const certificatePath = join(options.dir, 'ca.pem');
   const keyPath = join(options.dir, 'ca-key.pem');
   for (const path of [certificatePath, keyPath]) {
-    if (await exists(path)) {
+    if (await pathExists(path)) {
       throw new MusterError(`${path} exists: refusing to replace a CA`, {
         code: 'PKI_CA_EXISTS',
         kind: 'unsafe',
@@ -67,11 +67,3 @@ export async function initCa(options: CaInitOptions): Promise<CaInitResult> {
   return { certificatePath, keyPath, notAfter };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

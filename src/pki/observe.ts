@@ -1,8 +1,9 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { certificateMatchesKey, parseCertificatePem, splitPemCertificates } from './certificate-info.js';
 import { caFile, certificateFiles } from './files.js';
 import { readPrivateKeyFile, type KeyFile } from './keys.js';
 import type { CertificateSpec, Observed, ObservedCertificate } from './plan.js';
+import { pathExists } from '../core/path-exists.js';
 
 export interface OnDisk {
   /** Per certificate name: what the plan needs. */
@@ -25,7 +26,7 @@ export async function observeCertificates(specs: readonly CertificateSpec[], dir
       certificate: await readCertificate(paths.certificate, key),
     });
   }
-  return { observed, keys, caPresent: await exists(caFile(dir)) };
+  return { observed, keys, caPresent: await pathExists(caFile(dir)) };
 }
 
 async function readCertificate(path: string, key: KeyFile): Promise<ObservedCertificate> {
@@ -45,11 +46,3 @@ async function readCertificate(path: string, key: KeyFile): Promise<ObservedCert
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
