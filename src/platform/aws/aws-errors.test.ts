@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { MusterError } from '../../core/errors.js';
 import { closedLoopbackUrl } from '../../../test/support/fake-aws/index.js';
 import { instance, instanceId, startScenario, useTestAwsEnvironment, type Scenario } from '../../../test/support/fake-aws/scenario.js';
 import { createAwsPlatform } from './index.js';
+import { failure } from '../../../test/support/failure.js';
 
 useTestAwsEnvironment();
 
 // describe/it return promises node:test tracks itself; `void` says they are not awaited on purpose.
 
-/** The MusterError a discovery fails with. */
-async function failure(discovery: Promise<unknown>): Promise<MusterError> {
-  try {
-    await discovery;
-  } catch (error) {
-    assert.ok(error instanceof MusterError, `expected a MusterError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('discovery succeeded');
-}
 
 describe('aws platform failures', () => {
   let scenario: Scenario;

@@ -5,10 +5,10 @@ import { runDnsContract } from '../../../../test/contract/dns-contract.js';
 import { startStaticEtcd, type RunningEtcd } from '../../../../test/support/etcd-process.js';
 import { clusterHealthy, etcdctl, waitFor } from '../../../../test/support/etcdctl.js';
 import { loopbackPrefix } from '../../../../test/support/loopback.js';
-import { MusterError } from '../../../core/errors.js';
 import { canonicalRecordSet, canonicalValue, sortRecordSets, sortValues, type RecordInput } from '../../record.js';
 import type { RecordSet, RecordType } from '../../types.js';
 import { corednsEtcdSchema, createCorednsEtcdProvider } from './index.js';
+import { failure } from '../../../../test/support/failure.js';
 
 const ZONE = 'example.test.';
 
@@ -79,15 +79,6 @@ runDnsContract('coredns-etcd (real etcd)', async () => {
 const make = (input: RecordInput): RecordSet => canonicalRecordSet(input, ZONE);
 const none = { create: [], update: [], delete: [] };
 
-async function failure(promise: Promise<unknown>): Promise<MusterError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof MusterError, `expected a MusterError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a failure');
-}
 
 describe('coredns-etcd provider', () => {
   let etcd: RunningEtcd;

@@ -3,7 +3,6 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { runDnsContract } from '../../../../test/contract/dns-contract.js';
 import { useTestAwsEnvironment } from '../../../../test/support/fake-aws/scenario.js';
 import { addZone, createRoute53Model, startFakeRoute53, type FakeRoute53, type FakeZone } from '../../../../test/support/fake-route53/index.js';
-import { MusterError } from '../../../core/errors.js';
 import { canonicalRecordSet } from '../../record.js';
 import type { RecordSet } from '../../types.js';
 import { createRoute53Provider, type Route53ProviderOptions } from './index.js';
@@ -11,6 +10,7 @@ import { planBatches, sizeOf } from './batch.js';
 import { toRoute53 } from './records.js';
 import { route53Schema, type Route53Config } from './schema.js';
 import { decodeName, decodeTxt, encodeTxt } from './text.js';
+import { failure } from '../../../../test/support/failure.js';
 
 useTestAwsEnvironment();
 
@@ -26,16 +26,6 @@ runDnsContract('route53 (fake Route 53 over the AWS SDK)', async () => {
   return { provider: createRoute53Provider(config(fake), FAST), teardown: () => fake.close() };
 });
 
-/** The MusterError a promise fails with. */
-async function failure(promise: Promise<unknown>): Promise<MusterError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof MusterError, `expected a MusterError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a failure');
-}
 
 const a = (name: string, ...values: string[]): RecordSet => canonicalRecordSet({ name, type: 'A', ttl: 60, values }, 'example.com.');
 const none = { create: [], update: [], delete: [] };
