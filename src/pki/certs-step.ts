@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { describeError, isMusterError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { retry } from '../core/retry.js';
-import { underRoot } from '../core/root-path.js';
 import { parseCertificatePem } from './certificate-info.js';
 import { checkIssued } from './check-issued.js';
 import type { PkiConfig } from './config-schema.js';
@@ -21,11 +20,11 @@ import {
   type Ownership,
 } from './files.js';
 import { generatePrivateKeyPem, parsePrivateKeyPem, type KeyFile } from './keys.js';
-import { observeCertificates } from './observe.js';
-import { describeDecision, planCertificates, type CertificateDecision, type CertificateSpec } from './plan.js';
+import { assessCertificates } from './assess.js';
+import { describeDecision, type CertificateDecision, type CertificateSpec } from './plan.js';
 import { createIssuer } from './registry.js';
 import { runReloadHooks } from './reload.js';
-import { certificateSpecs, type FileSettings, type NodeIdentity } from './specs.js';
+import type { FileSettings, NodeIdentity } from './specs.js';
 import { installTrust } from './trust-store.js';
 import type { IssuedCertificate, Issuer, IssuerContext } from './types.js';
 
@@ -74,18 +73,7 @@ interface Run {
  */
 export async function runCertsStep(options: CertsStepOptions): Promise<CertsStepResult> {
   const { config, root, dryRun } = options;
-  const dir = underRoot(root, config.certificates_path);
-  const specs = certificateSpecs(config, options.self);
-  const disk = await observeCertificates(specs, dir);
-  const decisions = planCertificates({
-    specs,
-    observed: disk.observed,
-    now: (options.now ?? Date.now)(),
-    renewBeforeMs: config.renew_before,
-    host: options.self.hostname,
-    caPresent: disk.caPresent,
-    force: options.force === true,
-  });
+  const { dir, specs, disk, decisions } = await assessCertificates({ config, self: options.self, root, now: (options.now ?? Date.now)(), force: options.force === true });
   // Owners first: a user missing on the node is a config error, found before anything is issued.
   const owners = new Map<string, Ownership>();
   for (const spec of specs) if (spec.owner !== undefined && !owners.has(spec.owner)) owners.set(spec.owner, await resolveOwner(root, spec.owner));

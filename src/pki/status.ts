@@ -1,10 +1,8 @@
-import { underRoot } from '../core/root-path.js';
 import type { PkiConfig } from './config-schema.js';
 import { certificateFiles } from './files.js';
-import { observeCertificates } from './observe.js';
-import { planCertificates } from './plan.js';
+import { assessCertificates } from './assess.js';
 import { formatSans } from './sans.js';
-import { certificateSpecs, type NodeIdentity } from './specs.js';
+import type { NodeIdentity } from './specs.js';
 
 export interface CertificateStatus {
   name: string;
@@ -26,18 +24,7 @@ export interface CertificateStatus {
 
 /** `muster certs status`: each certificate, its SANs, its end and whether it is due, from the same plan `certs renew` follows. */
 export async function certificatesStatus(options: { config: PkiConfig; self: NodeIdentity; root: string; now?: number }): Promise<CertificateStatus[]> {
-  const { config, root } = options;
-  const dir = underRoot(root, config.certificates_path);
-  const specs = certificateSpecs(config, options.self);
-  const disk = await observeCertificates(specs, dir);
-  const decisions = planCertificates({
-    specs,
-    observed: disk.observed,
-    now: options.now ?? Date.now(),
-    renewBeforeMs: config.renew_before,
-    host: options.self.hostname,
-    caPresent: disk.caPresent,
-  });
+  const { dir, specs, disk, decisions } = await assessCertificates({ config: options.config, self: options.self, root: options.root, now: options.now ?? Date.now() });
   return decisions.map((decision, index) => {
     const spec = specs[index];
     const observed = disk.observed.get(decision.name)?.certificate;
