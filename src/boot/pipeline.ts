@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { MusterError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { retry } from '../core/retry.js';
 import type { DnsConfig } from '../dns/config-schema.js';
@@ -88,7 +89,14 @@ export async function runBoot(options: BootOptions): Promise<BootReport> {
         break;
       }
       case 'etcd': {
-        report.etcd = await formEtcd({ config, platform: options.platform, logger, dryRun });
+        try {
+          report.etcd = await formEtcd({ config, platform: options.platform, logger, dryRun });
+        } catch (error) {
+          // A first boot's dry run: the pki step has not written the certificates the https probes present.
+          if (!(dryRun && error instanceof MusterError && error.code === 'ETCD_TLS_FILES')) throw error;
+          lines.push(`peers not probed: ${error.message}; the pki step writes the certificates when this is not a dry run`);
+          break;
+        }
         const { decision } = report.etcd;
         lines.push(`${decision.action}${'clusterId' in decision ? ` cluster ${decision.clusterId}` : ''}`, ...decision.reasons.map((reason) => `because ${reason}`));
         lines.push(...report.etcd.membership.map((step) => `membership: ${step}`), ...report.etcd.changes);

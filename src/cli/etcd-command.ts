@@ -22,10 +22,11 @@ export function registerEtcdCommands(program: Command, globals: () => GlobalOpti
     .action(async () => {
       const logger = loggerFor(globals());
       const { config } = await loadForCommand(globals(), logger);
-      const [{ createPlatform }, { promoteSelf }, { peerUrl, clientUrl }] = await Promise.all([
+      const [{ createPlatform }, { promoteSelf }, { peerUrl, clientUrl }, { loadEtcdTls }] = await Promise.all([
         import('../platform/registry.js'),
         import('../etcd/promote.js'),
         import('../etcd/urls.js'),
+        import('../etcd/tls.js'),
       ]);
       const { self } = await (await createPlatform(config.platform)).discover();
       const outcome = await promoteSelf({
@@ -33,6 +34,7 @@ export function registerEtcdCommands(program: Command, globals: () => GlobalOpti
         timeoutMs: config.etcd.timeout,
         callTimeoutMs: Math.max(2000, config.etcd.probe_timeout),
         probe: { timeoutMs: config.etcd.probe_timeout },
+        tls: await loadEtcdTls(config),
         logger,
       });
       process.stdout.write(outcome === 'promoted' ? `promoted ${self.name} to a voting member\n` : `${self.name} is already a voting member\n`);

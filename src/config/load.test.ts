@@ -13,6 +13,8 @@ platform:
     - { name: node-3, ip: 10.0.0.13 }
 `;
 
+const PKI = 'pki: { issuer: { type: local-ca, ca_cert_file: /etc/muster/ca.pem, ca_key_file: /etc/muster/ca-key.pem } }\n';
+
 function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): readonly string[] {
   try {
     parseConfigText(text, 'test.yaml', env);
@@ -23,6 +25,8 @@ function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): readonly string[
   }
   assert.fail('expected the config to be rejected');
 }
+
+const pick = (etcd: { client_scheme: string; peer_scheme: string }): string[] => [etcd.client_scheme, etcd.peer_scheme];
 
 describe('config loading', () => {
   it('fills every default of the issue\'s example', () => {
@@ -37,6 +41,7 @@ describe('config loading', () => {
       data_dir: '/var/lib/etcd',
       env_file: '/run/muster/etcd.env',
       drop_in_file: '/etc/systemd/system/etcd.service.d/70-initial-cluster.conf',
+      tls: { certificate: 'node', client_cert_auth: true },
       timeout: 120_000,
       probe_timeout: 2_000,
     });
@@ -104,13 +109,34 @@ etcd:
 
   it("accepts NodeReg's keys and says how they map", () => {
     const { config, aliasNotes } = parseConfigText(
-      `${VALID}\nbase: { chroot_path: /media/root }\netcd: { client_schema: https, peer_schema: https }\n`,
+      `${VALID}\nbase: { chroot_path: /media/root }\netcd: { client_schema: https, peer_schema: https }\n${PKI}`,
       'nodereg.yaml',
     );
     assert.equal(config.root, '/media/root');
     assert.equal(config.etcd.client_scheme, 'https');
     assert.equal(config.etcd.peer_scheme, 'https');
     assert.equal(aliasNotes.length, 3);
+  });
+
+  it('runs etcd over TLS when pki issues the certificates, and over http otherwise', () => {
+    assert.deepEqual(pick(parseConfigText(`${VALID}${PKI}`, 'test.yaml').config.etcd), ['https', 'https']);
+    assert.deepEqual(pick(parseConfigText(VALID, 'test.yaml').config.etcd), ['http', 'http']);
+    // An explicit choice wins: plain http on a network the operator trusts.
+    assert.deepEqual(pick(parseConfigText(`${VALID}${PKI}etcd: { client_scheme: http }\n`, 'test.yaml').config.etcd), ['http', 'https']);
+  });
+
+  it('says what an https etcd is missing', () => {
+    assert.deepEqual(problemsOf(`${VALID}etcd: { peer_scheme: https }\n`), [
+      'etcd.peer_scheme → https needs certificates: add a pki section (muster then issues the node certificate etcd uses), or use http',
+    ]);
+    const extra = `pki:
+  issuer: { type: local-ca, ca_cert_file: /etc/muster/ca.pem, ca_key_file: /etc/muster/ca-key.pem }
+  extra: [{ name: etcd-server, usages: [server] }]
+`;
+    assert.deepEqual(problemsOf(`${VALID}${extra}etcd: { tls: { certificate: etcd-server, peer_certificate: etcd-peer } }\n`), [
+      'etcd.tls.certificate → pki.extra etcd-server needs usages [server, client]: etcd serves with it and muster presents it as a client',
+      'etcd.tls.peer_certificate → no certificate etcd-peer: name node or one of pki.extra (etcd-server)',
+    ]);
   });
 
   it('points at YAML syntax errors', () => {

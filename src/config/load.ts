@@ -4,7 +4,7 @@ import { MusterError } from '../core/errors.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { problemsFromZod, renderProblems, type ConfigProblem } from './issues.js';
 import { alternatives, configJsonSchema, schemaAt } from './json-schema.js';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, configSections, type Config } from './schema.js';
 import { applySeedAliases } from './seed-aliases.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/muster/muster.yaml';
@@ -50,7 +50,7 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   }
   const data = raw as Record<string, unknown>;
   const aliasNotes = applySeedAliases(data);
-  const overrides = applyEnvOverrides(data, env, Object.keys(configSchema.shape));
+  const overrides = applyEnvOverrides(data, env, Object.keys(configSections.shape));
   return { config: validateConfig(data, source), overrides: overrides.applied, aliasNotes: [...aliasNotes, ...overrides.warnings] };
 }
 

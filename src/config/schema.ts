@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { absolutePath } from './common.js';
 import { bootConfigSchema } from '../boot/config-schema.js';
 import { dnsConfigSchema } from '../dns/config-schema.js';
-import { etcdConfigSchema } from '../etcd/config-schema.js';
+import { etcdConfigSchema, type EtcdConfig } from '../etcd/config-schema.js';
+import { decideSchemes, etcdTlsIssues } from '../etcd/tls-config.js';
 import { baseConfigSchema, hostnameConfigSchema } from '../node/config-schema.js';
 import { pkiConfigSchema } from '../pki/config-schema.js';
 import { awsPlatformSchema } from '../platform/aws/schema.js';
@@ -12,7 +13,8 @@ import { staticPlatformSchema } from '../platform/static/schema.js';
 /** Each provider exports its own schema; the config is assembled from them. */
 export const platformSchema = z.discriminatedUnion('type', [staticPlatformSchema, awsPlatformSchema, localPlatformSchema]);
 
-export const configSchema = z.strictObject({
+/** The sections as written; their keys are what MUSTER_* overrides may name. */
+export const configSections = z.strictObject({
   root: absolutePath.default('/').describe('NodeReg\'s chroot_path: prefix for every file muster writes.'),
   platform: platformSchema.describe('Who am I and who are my peers.'),
   boot: bootConfigSchema.prefault({}).describe('`muster boot`: which steps run.'),
@@ -25,5 +27,15 @@ export const configSchema = z.strictObject({
   etcd: etcdConfigSchema.prefault({}).describe('etcd cluster formation.'),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/**
+ * The whole config: the sections, checked across each other, with the defaults that depend on
+ * another section decided (etcd's schemes follow pki).
+ */
+export const configSchema = configSections
+  .superRefine((config, ctx) => {
+    for (const issue of etcdTlsIssues(config.etcd, config.pki)) ctx.addIssue({ code: 'custom', ...issue });
+  })
+  .transform((config) => ({ ...config, etcd: { ...config.etcd, ...decideSchemes(config.etcd, config.pki) } satisfies EtcdConfig }));
+
+export type Config = z.output<typeof configSchema>;
 export type PlatformConfig = z.infer<typeof platformSchema>;

@@ -2,12 +2,13 @@ import { handleWhen, noop, retry as retryPolicy } from 'cockatiel';
 import { Etcd3, EtcdLockFailedError, isRecoverableError, type IOptions, type Lock } from 'etcd3';
 import { MusterError, describeError } from '../core/errors.js';
 import type { Member } from './types.js';
+import type { TlsMaterial } from './tls.js';
 
 export interface ClusterClientOptions {
   /** Client URLs of started voting members. */
   endpoints: readonly string[];
   callTimeoutMs: number;
-  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+  tls?: TlsMaterial;
 }
 
 const hexId = (id: string): string => BigInt(id).toString(16);
@@ -33,7 +34,7 @@ export class ClusterClient {
         host: () => noop,
         global: retryPolicy(handleWhen(isRecoverableError), { maxAttempts: options.endpoints.length }),
       },
-      ...(options.tls ? { credentials: { rootCertificate: options.tls.ca, ...(options.tls.key ? { privateKey: options.tls.key } : {}), ...(options.tls.cert ? { certChain: options.tls.cert } : {}) } } : {}),
+      ...(options.tls ? { credentials: { rootCertificate: options.tls.ca, privateKey: options.tls.key, certChain: options.tls.cert } } : {}),
     };
     this.client = new Etcd3(config);
   }

@@ -1,10 +1,28 @@
 import { z } from 'zod';
 import { absolutePath, duration, port } from '../config/common.js';
 
+const scheme = z.enum(['http', 'https']);
+
+// A pki certificate: "node", or the name of one of pki.extra.
+const certificateName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'name the node certificate (node) or one of pki.extra' });
+
+export const etcdTlsSchema = z.strictObject({
+  certificate: certificateName
+    .default('node')
+    .describe('pki certificate etcd serves clients with (ETCD_CERT_FILE, ETCD_KEY_FILE): node, or the name of one of pki.extra. It needs the server and client usages.'),
+  peer_certificate: certificateName
+    .optional()
+    .describe('pki certificate etcd members talk to each other with (ETCD_PEER_CERT_FILE, ETCD_PEER_KEY_FILE). Default: the same as certificate.'),
+  client_cert_auth: z
+    .boolean()
+    .default(true)
+    .describe('Require certificates signed by the cluster CA from clients and from peers (ETCD_CLIENT_CERT_AUTH, ETCD_PEER_CLIENT_CERT_AUTH).'),
+});
+
 export const etcdConfigSchema = z.strictObject({
-  client_scheme: z.enum(['http', 'https']).default('http').describe('Scheme of client URLs.'),
+  client_scheme: scheme.optional().describe('Scheme of client URLs. Default: https when `pki` is configured, else http.'),
   client_port: port.default(2379).describe('Port etcd serves clients on.'),
-  peer_scheme: z.enum(['http', 'https']).default('http').describe('Scheme of peer URLs.'),
+  peer_scheme: scheme.optional().describe('Scheme of peer URLs. Default: https when `pki` is configured, else http.'),
   peer_port: port.default(2380).describe('Port etcd members talk to each other on.'),
   listen_localhost: z.boolean().default(true).describe('Also listen for clients on 127.0.0.1.'),
   data_dir: absolutePath.default('/var/lib/etcd').describe('etcd data directory (under root).'),
@@ -16,8 +34,15 @@ export const etcdConfigSchema = z.strictObject({
     .nullable()
     .default('/etc/systemd/system/etcd.service.d/70-initial-cluster.conf')
     .describe('NodeReg\'s systemd drop-in with the same variables. null: none.'),
+  tls: etcdTlsSchema
+    .prefault({})
+    .describe('etcd over TLS (used for each https scheme): which pki certificates under pki.certificates_path etcd and muster\'s own probes use; the CA is pki\'s ca.pem.'),
   timeout: duration.prefault('2m').describe('Keep retrying discovery and probes this long, then fail.'),
   probe_timeout: duration.prefault('2s').describe('Deadline of one probe of one peer.'),
 });
 
-export type EtcdConfig = z.infer<typeof etcdConfigSchema>;
+/** The etcd section once the config is loaded: both schemes are decided (see config/derived.ts). */
+export type EtcdConfig = Omit<z.infer<typeof etcdConfigSchema>, 'client_scheme' | 'peer_scheme'> & {
+  client_scheme: z.infer<typeof scheme>;
+  peer_scheme: z.infer<typeof scheme>;
+};

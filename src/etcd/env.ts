@@ -1,5 +1,6 @@
 import type { EtcdConfig } from './config-schema.js';
 import { formatInitialCluster, type InitialMember } from './initial-cluster.js';
+import { etcdTlsEnvironment, type EtcdTlsFiles } from './tls.js';
 import type { SelfUrls } from './types.js';
 import { listenClientUrls } from './urls.js';
 
@@ -13,7 +14,7 @@ export interface EtcdStart {
  * The ETCD_* variables etcd reads at start (the names of its own flags), in a fixed order so
  * that the files muster writes are byte-for-byte stable across runs.
  */
-export function etcdEnvironment(config: EtcdConfig, self: SelfUrls & { ip: string }, start: EtcdStart, dataDir: string): [string, string][] {
+export function etcdEnvironment(config: EtcdConfig, self: SelfUrls & { ip: string }, start: EtcdStart, dataDir: string, tls: EtcdTlsFiles): [string, string][] {
   return [
     ['ETCD_NAME', self.name],
     ['ETCD_DATA_DIR', dataDir],
@@ -24,6 +25,7 @@ export function etcdEnvironment(config: EtcdConfig, self: SelfUrls & { ip: strin
     ['ETCD_ADVERTISE_CLIENT_URLS', self.clientUrl],
     ['ETCD_LISTEN_PEER_URLS', self.peerUrl],
     ['ETCD_LISTEN_CLIENT_URLS', listenClientUrls(config, self.ip).join(',')],
+    ...etcdTlsEnvironment(tls),
   ];
 }
 

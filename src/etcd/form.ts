@@ -14,6 +14,7 @@ import { clusterToken, initialClusterFromMembers, sortInitialCluster, type Initi
 import { planMembership } from './membership-plan.js';
 import { probeAll, type ProbeOptions } from './probe.js';
 import type { Member, ProbeResult, SelfUrls } from './types.js';
+import { etcdTlsFiles, loadEtcdTls, type EtcdTlsMaterial } from './tls.js';
 import { clientUrl, peerUrl } from './urls.js';
 
 export interface FormOptions {
@@ -21,8 +22,8 @@ export interface FormOptions {
   platform: Platform;
   logger: Logger;
   dryRun: boolean;
-  /** TLS material for probes and the v3 client (the certificates issue fills this in). */
-  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+  /** What muster presents to etcd over https; read from pki's files when not given. */
+  tls?: EtcdTlsMaterial;
 }
 
 export interface FormReport {
@@ -45,7 +46,8 @@ export interface FormReport {
 export async function formEtcd(options: FormOptions): Promise<FormReport> {
   const { config, logger } = options;
   const deadline = Date.now() + config.etcd.timeout;
-  const probe: ProbeOptions = { timeoutMs: config.etcd.probe_timeout, ...(options.tls ? { tls: options.tls } : {}) };
+  const tls = options.tls ?? (await loadEtcdTls(config));
+  const probe: ProbeOptions = { timeoutMs: config.etcd.probe_timeout, ...(tls.peer ? { tls: tls.peer } : {}) };
   const dataDir = underRoot(config.root, config.etcd.data_dir);
 
   const { decision, discovery, peers } = await observeAndDecide(options, deadline, probe, dataDir);
@@ -89,7 +91,7 @@ export async function formEtcd(options: FormOptions): Promise<FormReport> {
           callTimeoutMs: Math.max(2000, config.etcd.probe_timeout),
           probe,
           logger,
-          ...(options.tls ? { tls: options.tls } : {}),
+          ...(tls.client ? { tls: tls.client } : {}),
         });
         membership = outcome.changes;
         members = outcome.members;
@@ -105,7 +107,7 @@ export async function formEtcd(options: FormOptions): Promise<FormReport> {
     if (options.dryRun) changes.push(`would set aside ${dataDir}`);
     else changes.push(`set aside ${dataDir} as ${await setAsideDataDir(dataDir)}`);
   }
-  const environment = etcdEnvironment(config.etcd, self, start, config.etcd.data_dir);
+  const environment = etcdEnvironment(config.etcd, self, start, config.etcd.data_dir, etcdTlsFiles(config));
   changes.push(...(await writeOutputs(config, environment, options.dryRun, logger)));
   return { decision, membership, changes, environment, self, needsPromotion };
 }

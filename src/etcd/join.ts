@@ -5,6 +5,7 @@ import { ClusterClient } from './cluster-client.js';
 import { planMembership, type MembershipStep } from './membership-plan.js';
 import { probeAll, type ProbeOptions } from './probe.js';
 import { isStarted, type Member, type SelfUrls } from './types.js';
+import type { TlsMaterial } from './tls.js';
 
 export const JOIN_LOCK_KEY = 'muster/locks/etcd-join';
 const LOCK_TTL_SECONDS = 30;
@@ -19,7 +20,7 @@ export interface JoinOptions {
   deadline: number;
   callTimeoutMs: number;
   probe: ProbeOptions;
-  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+  tls?: TlsMaterial;
   logger: Logger;
 }
 

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { describeError } from '../core/errors.js';
 import { parseMembersJson } from './members-json.js';
+import type { TlsMaterial } from './tls.js';
 import type { ProbeResult } from './types.js';
 
 export interface ProbeTarget {
@@ -13,7 +14,7 @@ export interface ProbeTarget {
 export interface ProbeOptions {
   timeoutMs: number;
   /** TLS material for https peer URLs (peer client-cert auth). */
-  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  tls?: TlsMaterial;
 }
 
 /**

@@ -3,13 +3,15 @@ import { MusterError } from '../core/errors.js';
 import { retry } from '../core/retry.js';
 import { probePeer, type ProbeOptions } from './probe.js';
 import { isStarted, type SelfUrls } from './types.js';
+import type { EtcdTlsMaterial } from './tls.js';
 
 export interface PromoteOptions {
   self: SelfUrls;
   timeoutMs: number;
   callTimeoutMs: number;
-  probe: ProbeOptions;
-  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+  probe: Omit<ProbeOptions, 'tls'>;
+  /** What muster presents over https: the peer side for the probe, the client side for the v3 API. */
+  tls: EtcdTlsMaterial;
   logger: Logger;
 }
 
@@ -23,7 +25,10 @@ export type PromoteOutcome = 'promoted' | 'already-voter';
 export async function promoteSelf(options: PromoteOptions): Promise<PromoteOutcome> {
   return retry(
     async () => {
-      const probe = await probePeer({ peer: options.self.name, url: options.self.peerUrl }, options.probe);
+      const probe = await probePeer(
+        { peer: options.self.name, url: options.self.peerUrl },
+        { ...options.probe, ...(options.tls.peer ? { tls: options.tls.peer } : {}) },
+      );
       if (probe.kind !== 'member') {
         throw new MusterError(`local etcd at ${options.self.peerUrl} is not answering yet (${probe.detail})`, {
           code: 'ETCD_NOT_RUNNING',
@@ -45,7 +50,7 @@ export async function promoteSelf(options: PromoteOptions): Promise<PromoteOutco
         });
       }
       const { ClusterClient } = await import('./cluster-client.js');
-      const client = new ClusterClient({ endpoints, callTimeoutMs: options.callTimeoutMs, ...(options.tls ? { tls: options.tls } : {}) });
+      const client = new ClusterClient({ endpoints, callTimeoutMs: options.callTimeoutMs, ...(options.tls.client ? { tls: options.tls.client } : {}) });
       let own;
       try {
         const { clusterId, members } = await client.memberList();

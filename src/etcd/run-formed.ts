@@ -4,14 +4,16 @@ import { underRoot } from '../core/root-path.js';
 import { mergeFlagsAndEnvironment, runEtcd } from './exec.js';
 import type { FormReport } from './form.js';
 import { promoteSelf } from './promote.js';
+import { loadEtcdTls } from './tls.js';
 
 /**
  * Runs etcd in the foreground with the environment a formation computed plus the caller's flags,
  * and promotes this node once it is in sync if it joined as a learner. Returns etcd's exit code.
  */
-export function runFormedEtcd(report: FormReport, config: Config, etcdBin: string, flags: readonly string[], logger: Logger): Promise<number> {
-  // muster runs etcd itself here, so the data dir is the one muster sees, under root.
-  const environment = report.environment.map(([key, value]): [string, string] => [key, key === 'ETCD_DATA_DIR' ? underRoot(config.root, value) : value]);
+export async function runFormedEtcd(report: FormReport, config: Config, etcdBin: string, flags: readonly string[], logger: Logger): Promise<number> {
+  // muster runs etcd itself here, so the data dir and the TLS files are the ones muster sees, under root.
+  const environment = report.environment.map(([key, value]): [string, string] => [key, isPathVariable(key) ? underRoot(config.root, value) : value]);
+  const tls = await loadEtcdTls(config);
   return runEtcd({
     binary: etcdBin,
     args: flags,
@@ -23,6 +25,7 @@ export function runFormedEtcd(report: FormReport, config: Config, etcdBin: strin
         timeoutMs: config.etcd.timeout,
         callTimeoutMs: Math.max(2000, config.etcd.probe_timeout),
         probe: { timeoutMs: config.etcd.probe_timeout },
+        tls,
         logger,
       }).then(
         (outcome) => logger.info({ outcome }, outcome === 'promoted' ? 'learner promoted to voting member' : 'already a voting member'),
@@ -30,4 +33,9 @@ export function runFormedEtcd(report: FormReport, config: Config, etcdBin: strin
       );
     },
   });
+}
+
+/** ETCD_DATA_DIR and every ETCD_*_FILE (certificates, keys, CAs) name files on the node. */
+function isPathVariable(key: string): boolean {
+  return key === 'ETCD_DATA_DIR' || key.endsWith('_FILE');
 }
