@@ -15,9 +15,8 @@ import { loadForCommand, loggerFor, type GlobalOptions } from './context.js';
  * @peculiar/x509) load only when one of these runs.
  */
 export function registerCertsCommands(program: Command, globals: () => GlobalOptions): void {
-  program
-    .command('ca')
-    .description('a certificate authority for the local-ca issuer')
+  const ca = program.command('ca').description('a certificate authority for the local-ca issuer');
+  ca
     .command('init')
     .description('make a new self-signed CA: <dir>/ca.pem and <dir>/ca-key.pem (0600); never replaces an existing one')
     .requiredOption('--dir <dir>', 'directory for ca.pem and ca-key.pem')
@@ -42,6 +41,35 @@ export function registerCertsCommands(program: Command, globals: () => GlobalOpt
           '',
         ].join('\n'),
       );
+    });
+
+  ca
+    .command('issue')
+    .description('a certificate from a `ca init` CA for something that is not a node, e.g. an operator\'s etcdctl when etcd requires client certificates')
+    .argument('<name>', 'names the files <out>/<name>.pem and <name>-key.pem (0600), and is the subject CN unless --cn is given')
+    .requiredOption('--dir <dir>', 'the CA directory made by `muster ca init`')
+    .option('--out <dir>', 'where to write the certificate and key', '.')
+    .option('--cn <common-name>', 'subject common name (etcd takes it as the user name)')
+    .option('--san <name-or-ip...>', 'DNS names and IP addresses (none by default: a client certificate needs none)')
+    .addOption(new Option('--usage <usage...>', 'extended key usages').choices(['client', 'server']).default(['client']))
+    .option('--days <days>', 'validity in days', '365')
+    .action(async (name: string, options: { dir: string; out: string; cn?: string; san?: string[]; usage: ('client' | 'server')[]; days: string }) => {
+      const days = Number(options.days);
+      if (!Number.isInteger(days) || days < 1) throw new MusterError(`--days must be a whole number of days, at least 1 (got ${options.days})`, { code: 'USAGE', kind: 'usage', hint: 'e.g. --days 365' });
+      const { isValidSan } = await import('../pki/sans.js');
+      const invalid = (options.san ?? []).filter((san) => !isValidSan(san));
+      if (invalid.length > 0) throw new MusterError(`--san ${invalid.join(', ')}: not a DNS name or IP address`, { code: 'USAGE', kind: 'usage', hint: 'e.g. --san etcd.example.com --san 10.0.0.5' });
+      const { issueFromCa } = await import('../pki/ca-issue.js');
+      const result = await issueFromCa({
+        caDir: resolve(options.dir),
+        name,
+        outDir: resolve(options.out),
+        ...(options.cn === undefined ? {} : { commonName: options.cn }),
+        sans: options.san ?? [],
+        usages: options.usage,
+        days,
+      });
+      process.stdout.write(`wrote ${result.keyPath} (0600)\nwrote ${result.certificatePath}\ne.g. etcdctl --cacert ${result.caPath} --cert ${result.certificatePath} --key ${result.keyPath} …\n`);
     });
 
   const certs = program.command('certs').description('this node\'s certificates: keys made on the node, CSRs signed by the configured issuer');
