@@ -28,15 +28,19 @@ async function timeStatic(size: number): Promise<number> {
   }
 }
 
-/** The same, with every node formed by muster (`muster local up`: muster etcd exec per node). */
-async function timeMuster(size: number): Promise<number> {
+/**
+ * The same, with every node formed by muster (`muster local up`: muster boot --exec-etcd per
+ * node). With `tls`, the time includes what TLS adds: the sandbox CA, each node's key and
+ * certificate, and TLS on every peer and client connection.
+ */
+async function timeMuster(size: number, tls: boolean): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'muster-bench-'));
   const prefix = loopbackPrefix();
   const start = Date.now();
   try {
-    await sandboxUp({ dir, ipPrefix: prefix, nodes: size });
-    const endpoints = Array.from({ length: size }, (_, i) => `http://${prefix}.${i + 1}:2379`).join(',');
-    await waitFor('muster cluster healthy', () => clusterHealthy(endpoints), 60_000);
+    const view = await sandboxUp({ dir, ipPrefix: prefix, nodes: size, tls });
+    const endpoints = view.nodes.map((node) => node.client_url).join(',');
+    await waitFor('muster cluster healthy', () => clusterHealthy(endpoints, view.etcdctlTls), 60_000);
     return Date.now() - start;
   } finally {
     await sandboxDown({ dir });
@@ -44,15 +48,20 @@ async function timeMuster(size: number): Promise<number> {
   }
 }
 
-/** (a) formation time, muster-driven vs static, interleaved so both see the same machine load. */
+/**
+ * (a) formation time, muster-driven vs static (both plain http, as the static baseline is),
+ * interleaved so both see the same machine load; and muster with TLS on vs off.
+ */
 export async function benchFormation(): Promise<Row[]> {
   const rows: Row[] = [];
   for (const size of [3, 5]) {
     const musterTimes: number[] = [];
     const staticTimes: number[] = [];
+    const tlsTimes: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       staticTimes.push(await timeStatic(size));
-      musterTimes.push(await timeMuster(size));
+      musterTimes.push(await timeMuster(size, false));
+      tlsTimes.push(await timeMuster(size, true));
     }
     rows.push({
       what: `${size} members: start → endpoint health --cluster healthy (median of ${ROUNDS})`,
@@ -62,6 +71,14 @@ export async function benchFormation(): Promise<Row[]> {
       baselineValue: median(staticTimes),
       unit: 'ms',
       target: '≤ 1.2×',
+    });
+    rows.push({
+      what: `${size} members over TLS (sandbox CA, node certificates, client-cert auth) vs plain http, both formed by muster (median of ${ROUNDS})`,
+      subject: 'TLS on',
+      baseline: 'TLS off',
+      subjectValue: median(tlsTimes),
+      baselineValue: median(musterTimes),
+      unit: 'ms',
     });
   }
   return rows;
@@ -75,7 +92,7 @@ export async function benchReplacement(): Promise<Row[]> {
     const dir = await mkdtemp(join(tmpdir(), 'muster-bench-replace-'));
     try {
       const formStart = Date.now();
-      await sandboxUp({ dir, ipPrefix: loopbackPrefix(), nodes: 3 });
+      await sandboxUp({ dir, ipPrefix: loopbackPrefix(), nodes: 3, tls: false });
       formTimes.push(Date.now() - formStart);
       const start = Date.now();
       await sandboxReplace({ dir, node: 'node-2' });

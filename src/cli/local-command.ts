@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import type { ClusterView } from '../local/health.js';
+import type { SandboxView } from '../local/sandbox.js';
+import { MusterError } from '../core/errors.js';
 import type { GlobalOptions } from './context.js';
 
 interface LocalFlags {
@@ -22,9 +23,14 @@ export function registerLocalCommands(program: Command, _globals: () => GlobalOp
   common(local.command('up'))
     .description('boot N simulated nodes; each runs muster\'s own formation and etcd')
     .option('--nodes <n>', 'how many nodes', '3')
-    .action(async (flags: LocalFlags & { nodes: string }) => {
+    .option('--ip-prefix <a.b.c>', 'first three octets of the nodes\' loopback addresses (node-N gets a.b.c.N)', '127.0.1')
+    .option('--no-tls', 'plain http instead of etcd over TLS with a sandbox CA and client-certificate auth')
+    .action(async (flags: LocalFlags & { nodes: string; ipPrefix: string; tls: boolean }) => {
+      if (!/^127\.\d{1,3}\.\d{1,3}$/.test(flags.ipPrefix) || flags.ipPrefix.split('.').some((octet) => Number(octet) > 255)) {
+        throw new MusterError(`--ip-prefix ${flags.ipPrefix}: give the first three octets of a loopback address, such as 127.0.1`, { code: 'USAGE', kind: 'usage' });
+      }
       const { sandboxUp } = await import('../local/sandbox.js');
-      const view = await sandboxUp({ dir: flags.dir, nodes: Number(flags.nodes), ...etcdBin(flags) });
+      const view = await sandboxUp({ dir: flags.dir, nodes: Number(flags.nodes), ipPrefix: flags.ipPrefix, tls: flags.tls, ...etcdBin(flags) });
       print(view, flags, 'sandbox is up');
     });
 
@@ -67,9 +73,9 @@ function etcdBin(flags: LocalFlags): { etcdBin?: string } {
   return flags.etcdBin === undefined ? {} : { etcdBin: flags.etcdBin };
 }
 
-function print(view: ClusterView, flags: LocalFlags, headline: string | undefined): void {
+function print(view: SandboxView, flags: LocalFlags, headline: string | undefined): void {
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ nodes: view.nodes, healthy: view.healthy }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ nodes: view.nodes, healthy: view.healthy, ...(view.etcdctlTls ? { etcdctl_tls: view.etcdctlTls } : {}) }, null, 2)}\n`);
     return;
   }
   const lines = headline ? [headline, ''] : [];
@@ -77,7 +83,8 @@ function print(view: ClusterView, flags: LocalFlags, headline: string | undefine
   for (const node of view.nodes) lines.push(`${node.name.padEnd(8)} ${node.ip.padEnd(14)} ${node.state.padEnd(9)} ${node.client_url}`);
   lines.push('', view.healthy ? 'cluster: healthy' : 'cluster: NOT healthy');
   const endpoints = view.nodes.map((node) => node.client_url).join(',');
-  lines.push(`try:     ETCDCTL_API=3 etcdctl --endpoints ${endpoints} endpoint health --cluster`);
+  const tls = view.etcdctlTls ? ` --cacert ${view.etcdctlTls.cacert} --cert ${view.etcdctlTls.cert} --key ${view.etcdctlTls.key}` : '';
+  lines.push(`try:     ETCDCTL_API=3 etcdctl --endpoints ${endpoints}${tls} endpoint health --cluster`);
   lines.push(`zone:    ${join(resolve(flags.dir), 'zones', 'local.muster.zone')} (the group's DNS records, written by muster boot on each node)`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,5 +1,7 @@
-import { get } from 'node:http';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { probePeer } from '../etcd/probe.js';
+import type { TlsMaterial } from '../etcd/tls.js';
 import { isStarted } from '../etcd/types.js';
 
 export type NodeState = 'voter' | 'learner' | 'starting' | 'down';
@@ -19,19 +21,22 @@ export interface ClusterView {
   healthy: boolean;
 }
 
-/** How each node looks from outside: its own member entry, and etcd's /health on its client URL. */
-export async function viewCluster(nodes: readonly { name: string; ip: string; clientUrl: string; peerUrl: string }[]): Promise<ClusterView> {
+/**
+ * How each node looks from outside: its own member entry, and etcd's /health on its client URL.
+ * Over https it presents `tls` (the sandbox's admin certificate) and trusts only its CA.
+ */
+export async function viewCluster(nodes: readonly { name: string; ip: string; clientUrl: string; peerUrl: string }[], tls?: TlsMaterial): Promise<ClusterView> {
   let memberPeerUrls: string[] | undefined;
   const statuses = await Promise.all(
     nodes.map(async (node): Promise<NodeStatus> => {
       const base = { name: node.name, ip: node.ip, client_url: node.clientUrl, peer_url: node.peerUrl };
-      const probe = await probePeer({ peer: node.name, url: node.peerUrl }, { timeoutMs: 1000 });
+      const probe = await probePeer({ peer: node.name, url: node.peerUrl }, { timeoutMs: 1000, ...(tls ? { tls } : {}) });
       if (probe.kind !== 'member') return { ...base, state: probe.kind === 'no-etcd' ? 'down' : 'starting' };
       memberPeerUrls ??= probe.members.flatMap((member) => member.peerURLs);
       const own = probe.members.find((member) => member.peerURLs.includes(node.peerUrl));
       if (!own || !isStarted(own)) return { ...base, state: 'starting' };
       if (own.isLearner) return { ...base, state: 'learner' };
-      return { ...base, state: (await clientHealthy(node.clientUrl)) ? 'voter' : 'starting' };
+      return { ...base, state: (await clientHealthy(node.clientUrl, tls)) ? 'voter' : 'starting' };
     }),
   );
   const expected = nodes.map((node) => node.peerUrl).sort();
@@ -41,9 +46,11 @@ export async function viewCluster(nodes: readonly { name: string; ip: string; cl
 }
 
 /** etcd's GET /health answers {"health":"true"} when the member sees a leader. */
-function clientHealthy(clientUrl: string): Promise<boolean> {
+function clientHealthy(clientUrl: string, tls: TlsMaterial | undefined): Promise<boolean> {
+  const url = new URL('/health', clientUrl);
+  const get = url.protocol === 'https:' ? httpsGet : httpGet;
   return new Promise((resolve) => {
-    const request = get(new URL('/health', clientUrl), { timeout: 1000, agent: false }, (response) => {
+    const request = get(url, { timeout: 1000, agent: false, ...(tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {}) }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));

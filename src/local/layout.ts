@@ -5,6 +5,8 @@ export interface SandboxLayout {
   dir: string;
   /** The group's DNS zone directory, shared by every node (see bootNode). */
   zoneDir: string;
+  /** The sandbox CA (`muster ca init`) and the operator's etcdctl client certificate (admin.pem). */
+  caDir: string;
   nodeRoot(name: string): string;
   nodeConfig(name: string): string;
   nodeLog(name: string): string;
@@ -17,6 +19,7 @@ export function sandboxLayout(dir: string): SandboxLayout {
   return {
     dir: absolute,
     zoneDir: join(absolute, 'zones'),
+    caDir: join(absolute, 'ca'),
     nodeRoot,
     nodeConfig: (name) => join(nodeRoot(name), 'etc', 'muster', 'muster.yaml'),
     nodeLog: (name) => join(nodeRoot(name), 'var', 'log', 'muster-etcd.log'),

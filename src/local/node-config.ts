@@ -5,6 +5,8 @@ export interface SandboxSettings {
   clientPort: number;
   peerPort: number;
   timeout: string;
+  /** The sandbox CA's directory when the nodes run etcd over TLS, else undefined (plain http). */
+  caDir: string | undefined;
 }
 
 export const SANDBOX_ZONE = 'local.muster.';
@@ -27,6 +29,21 @@ export function renderNodeConfig(name: string, nodeRoot: string, settings: Sandb
       records: { node: true, members: 'etcd', etcd_srv: true },
       provider: { type: 'zone-file', path: SANDBOX_ZONE_FILE },
     },
+    // With a pki section muster runs etcd over https with client-certificate auth (etcd.tls defaults).
+    ...(settings.caDir === undefined
+      ? {}
+      : {
+          pki: {
+            issuer: { type: 'local-ca', ca_cert_file: `${settings.caDir}/ca.pem`, ca_key_file: `${settings.caDir}/ca-key.pem` },
+            // etcd's peer client-cert auth checks a connecting peer's certificate against the
+            // address it connects from. Sandbox nodes share one machine, and the kernel sends
+            // their connections between loopback addresses from 127.0.0.1.
+            extra_sans: ['127.0.0.1'],
+            // The sandbox CA is for the sandbox: the machine running it does not trust it system-wide.
+            trust: false,
+            ca_path: null,
+          },
+        }),
     etcd: {
       client_port: settings.clientPort,
       peer_port: settings.peerPort,

@@ -17,33 +17,61 @@ export interface SandboxOptions {
   peerPort?: number;
   /** How long to wait for the cluster to become healthy. */
   timeoutMs?: number;
+  /** `up` only: etcd over TLS with a sandbox CA (the default), or plain http. */
+  tls?: boolean;
 }
 
 const DEFAULTS = { ipPrefix: '127.0.1', clientPort: 2379, peerPort: 2380, timeoutMs: 180_000 };
 
+/** A cluster view plus the files an operator's etcdctl needs for it (over TLS). */
+export interface SandboxView extends ClusterView {
+  etcdctlTls?: { cacert: string; cert: string; key: string };
+}
+
 type SandboxNode = SandboxFile['nodes'][number];
 
 /** Ports come from the flags when a sandbox is made, and from its sandbox.json afterwards. */
-function settingsOf(options: SandboxOptions, layout: SandboxLayout, sandbox?: { client_port: number; peer_port: number }): SandboxSettings {
+function settingsOf(options: SandboxOptions, layout: SandboxLayout, sandbox?: { client_port: number; peer_port: number; tls: boolean }): SandboxSettings {
   return {
     dir: layout.dir,
     clientPort: sandbox?.client_port ?? options.clientPort ?? DEFAULTS.clientPort,
     peerPort: sandbox?.peer_port ?? options.peerPort ?? DEFAULTS.peerPort,
     timeout: '2m',
+    caDir: (sandbox?.tls ?? options.tls ?? true) ? layout.caDir : undefined,
   };
 }
 
 function endpointsOf(nodes: readonly SandboxNode[], settings: SandboxSettings): { name: string; ip: string; clientUrl: string; peerUrl: string }[] {
+  const scheme = settings.caDir === undefined ? 'http' : 'https';
   return nodes.map((node) => ({
     name: node.name,
     ip: node.ip,
-    clientUrl: `http://${node.ip}:${settings.clientPort}`,
-    peerUrl: `http://${node.ip}:${settings.peerPort}`,
+    clientUrl: `${scheme}://${node.ip}:${settings.clientPort}`,
+    peerUrl: `${scheme}://${node.ip}:${settings.peerPort}`,
   }));
 }
 
+/** The admin client certificate `up` issues: what `local status` and the user's etcdctl present. */
+function adminFiles(caDir: string): { cacert: string; cert: string; key: string } {
+  return { cacert: join(caDir, 'ca.pem'), cert: join(caDir, 'admin.pem'), key: join(caDir, 'admin-key.pem') };
+}
+
+async function viewSandbox(nodes: readonly SandboxNode[], settings: SandboxSettings): Promise<SandboxView> {
+  if (settings.caDir === undefined) return viewCluster(endpointsOf(nodes, settings));
+  const files = adminFiles(settings.caDir);
+  const [ca, cert, key] = await Promise.all([readFile(files.cacert), readFile(files.cert), readFile(files.key)]);
+  return { ...(await viewCluster(endpointsOf(nodes, settings), { ca, cert, key })), etcdctlTls: files };
+}
+
+/** The sandbox CA and an admin client certificate (CN admin) for status checks and the user's etcdctl. */
+async function makeSandboxCa(caDir: string): Promise<void> {
+  const [{ initCa }, { issueFromCa }] = await Promise.all([import('../pki/ca-init.js'), import('../pki/ca-issue.js')]);
+  await initCa({ dir: caDir, name: 'muster sandbox CA' });
+  await issueFromCa({ caDir, name: 'admin', outDir: caDir, usages: ['client'] });
+}
+
 /** `muster local up`: N simulated nodes, each booted by muster's own formation. */
-export async function sandboxUp(options: SandboxOptions & { nodes: number }): Promise<ClusterView> {
+export async function sandboxUp(options: SandboxOptions & { nodes: number }): Promise<SandboxView> {
   if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 9) {
     throw new MusterError(`--nodes must be a whole number from 1 to 9, not ${options.nodes}`, { code: 'USAGE', kind: 'usage' });
   }
@@ -52,8 +80,8 @@ export async function sandboxUp(options: SandboxOptions & { nodes: number }): Pr
   const settings = settingsOf(options, layout);
   const existing = await readSandboxFile(layout.dir).catch(() => undefined);
   if (existing) {
-    const view = await viewCluster(endpointsOf(existing.nodes, settingsOf(options, layout, existing)));
-    if (view.nodes.some((node) => node.state !== 'down')) {
+    const view = await viewSandbox(existing.nodes, settingsOf(options, layout, existing)).catch(() => undefined);
+    if (view === undefined || view.nodes.some((node) => node.state !== 'down')) {
       throw new MusterError(`a sandbox is already running in ${layout.dir}`, {
         code: 'SANDBOX_RUNNING',
         kind: 'usage',
@@ -65,22 +93,24 @@ export async function sandboxUp(options: SandboxOptions & { nodes: number }): Pr
   const prefix = options.ipPrefix ?? DEFAULTS.ipPrefix;
   const nodes = Array.from({ length: options.nodes }, (_, i) => ({ name: `node-${i + 1}`, ip: `${prefix}.${i + 1}`, index: i + 1 }));
   await mkdir(layout.dir, { recursive: true });
+  if (settings.caDir !== undefined) await makeSandboxCa(settings.caDir);
   await writeSandboxFile(layout.dir, {
     version: 1,
     ip_prefix: prefix,
     next_index: options.nodes + 1,
     client_port: settings.clientPort,
     peer_port: settings.peerPort,
+    tls: settings.caDir !== undefined,
     nodes,
   });
   await Promise.all(nodes.map((node) => bootNode(layout, node, settings, etcdBinary)));
   return waitHealthy(layout, options.timeoutMs ?? DEFAULTS.timeoutMs);
 }
 
-export async function sandboxStatus(options: SandboxOptions): Promise<ClusterView> {
+export async function sandboxStatus(options: SandboxOptions): Promise<SandboxView> {
   const layout = sandboxLayout(options.dir);
   const sandbox = await readSandboxFile(layout.dir);
-  return viewCluster(endpointsOf(sandbox.nodes, settingsOf(options, layout, sandbox)));
+  return viewSandbox(sandbox.nodes, settingsOf(options, layout, sandbox));
 }
 
 /**
@@ -88,7 +118,7 @@ export async function sandboxStatus(options: SandboxOptions): Promise<ClusterVie
  * stopped and wiped, and a new node with a new name and address boots; muster on the new node
  * removes the stale member and joins as a learner.
  */
-export async function sandboxReplace(options: SandboxOptions & { node: string }): Promise<{ replacement: string; view: ClusterView }> {
+export async function sandboxReplace(options: SandboxOptions & { node: string }): Promise<{ replacement: string; view: SandboxView }> {
   const etcdBinary = findEtcdBinary(options.etcdBin);
   const layout = sandboxLayout(options.dir);
   const sandbox = await readSandboxFile(layout.dir);
@@ -114,7 +144,7 @@ export async function sandboxReplace(options: SandboxOptions & { node: string })
 }
 
 /** `muster local add`: scale out by N nodes booting at the same moment, as an Auto Scaling group would. */
-export async function sandboxAdd(options: SandboxOptions & { count: number }): Promise<{ added: string[]; view: ClusterView }> {
+export async function sandboxAdd(options: SandboxOptions & { count: number }): Promise<{ added: string[]; view: SandboxView }> {
   const etcdBinary = findEtcdBinary(options.etcdBin);
   const layout = sandboxLayout(options.dir);
   const sandbox = await readSandboxFile(layout.dir);
@@ -156,11 +186,11 @@ async function bootNode(layout: SandboxLayout, node: SandboxNode, settings: Sand
   await startNode(layout, node.name, etcdBinary);
 }
 
-async function waitHealthy(layout: SandboxLayout, timeoutMs: number): Promise<ClusterView> {
+async function waitHealthy(layout: SandboxLayout, timeoutMs: number): Promise<SandboxView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const sandbox = await readSandboxFile(layout.dir);
-    const view = await viewCluster(endpointsOf(sandbox.nodes, settingsOf({ dir: layout.dir }, layout, sandbox)));
+    const view = await viewSandbox(sandbox.nodes, settingsOf({ dir: layout.dir }, layout, sandbox));
     if (view.healthy) return view;
     const dead = [];
     for (const node of sandbox.nodes) if ((await nodePid(layout, node.name)) === undefined) dead.push(node.name);

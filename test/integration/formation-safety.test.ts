@@ -66,7 +66,7 @@ etcd: { timeout: 3s, probe_timeout: 500ms, drop_in_file: null }
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'muster-safety-'));
       prefix = loopbackPrefix();
-      await sandboxUp({ dir, ipPrefix: prefix, nodes: 3 });
+      await sandboxUp({ dir, ipPrefix: prefix, nodes: 3, tls: false });
     });
     after(async () => {
       await sandboxDown({ dir }).catch(() => undefined);
@@ -93,7 +93,7 @@ etcd: { timeout: 3s, probe_timeout: 500ms, drop_in_file: null }
       const node9 = { name: 'node-9', ip: `${prefix}.9`, index: 9 };
       await writeSandboxFile(dir, { ...sandbox, nodes: [...sandbox.nodes.filter((node) => node.name !== 'node-2'), node9] });
       try {
-        await writeFileAtomic(layout.nodeConfig('node-9'), renderNodeConfig('node-9', layout.nodeRoot('node-9'), { dir, clientPort: 2379, peerPort: 2380, timeout: '20s' }));
+        await writeFileAtomic(layout.nodeConfig('node-9'), renderNodeConfig('node-9', layout.nodeRoot('node-9'), { dir, clientPort: 2379, peerPort: 2380, timeout: '20s', caDir: undefined }));
         const { command, args } = musterInvocation();
         const result = await runProgram(command, [...args, '--config', layout.nodeConfig('node-9'), '--log-level', 'error', 'etcd', '--dry-run']);
         assert.equal(result.code, 0, result.stderr);

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { sandboxAdd, sandboxDown, sandboxReplace, sandboxStatus, sandboxUp } from '../../src/local/sandbox.js';
-import { clusterHealthy, memberList } from '../support/etcdctl.js';
+import { runProgram } from '../../src/core/process.js';
+import { musterInvocation } from '../../src/local/muster-command.js';
+import { sandboxAdd, sandboxDown, sandboxReplace, sandboxStatus, sandboxUp, type SandboxView } from '../../src/local/sandbox.js';
+import { clusterHealthy, etcdctl, memberList, type EtcdctlTls } from '../support/etcdctl.js';
 import { loopbackPrefix } from '../support/loopback.js';
 
 /** Each test gets its own sandbox dir and its own /24 of loopback addresses. */
@@ -25,12 +27,49 @@ function endpointsOf(view: { nodes: { client_url: string }[] }): string {
   return view.nodes.map((node) => node.client_url).join(',');
 }
 
-async function assertVotersExactly(endpoints: string, names: readonly string[]): Promise<void> {
-  const members = await memberList(endpoints);
+/** The sandbox's admin client certificate: every sandbox here runs etcd over TLS, the default. */
+function adminTls(view: SandboxView): EtcdctlTls {
+  assert.ok(view.etcdctlTls, 'the sandbox reports the files etcdctl needs');
+  return view.etcdctlTls;
+}
+
+async function assertVotersExactly(endpoints: string, names: readonly string[], tls: EtcdctlTls): Promise<void> {
+  const members = await memberList(endpoints, tls);
   assert.deepEqual(members.map((member) => member.name).sort(), [...names].sort(), 'member names');
   assert.ok(members.every((member) => member.isLearner !== true && (member.clientURLs ?? []).length > 0), `all started voters: ${JSON.stringify(members)}`);
   assert.equal(new Set(members.map((member) => member.peerURLs[0])).size, members.length, 'no duplicate peer URLs');
 }
+
+describe('muster local up: a TLS etcd cluster from the command a user runs', () => {
+  it('forms over https with client-certificate auth; etcdctl with a node certificate reports it healthy', async () => {
+    const sandbox = await newSandbox();
+    made.push(sandbox.dir);
+    const { command, args } = musterInvocation();
+    const up = await runProgram(command, [...args, 'local', 'up', '--dir', sandbox.dir, '--ip-prefix', sandbox.ipPrefix, '--json']);
+    assert.equal(up.code, 0, up.stderr);
+    const view = JSON.parse(up.stdout) as SandboxView & { etcdctl_tls: EtcdctlTls };
+    assert.equal(view.healthy, true);
+    assert.deepEqual(view.nodes.map((node) => node.client_url), [1, 2, 3].map((i) => `https://${sandbox.ipPrefix}.${i}:2379`));
+
+    const certs = join(sandbox.dir, 'node-1', 'etc/ssl/node_certs');
+    const nodeCert = { cacert: join(certs, 'ca.pem'), cert: join(certs, 'node.pem'), key: join(certs, 'node-key.pem') };
+    assert.ok(await clusterHealthy(endpointsOf(view), nodeCert), 'etcdctl endpoint health --cluster with node-1\'s certificate');
+    const members = await memberList(endpointsOf(view), view.etcdctl_tls);
+    assert.ok(members.every((member) => member.peerURLs.every((url) => url.startsWith('https://'))), `peers talk TLS: ${JSON.stringify(members)}`);
+
+    // What muster wrote for etcd: the node's files, and client certificates required on both ports.
+    const env = await readFile(join(sandbox.dir, 'node-2', 'run/muster/etcd.env'), 'utf8');
+    for (const line of ['ETCD_CERT_FILE=/etc/ssl/node_certs/node.pem', 'ETCD_KEY_FILE=/etc/ssl/node_certs/node-key.pem', 'ETCD_TRUSTED_CA_FILE=/etc/ssl/node_certs/ca.pem', 'ETCD_CLIENT_CERT_AUTH=true', 'ETCD_PEER_CERT_FILE=/etc/ssl/node_certs/node.pem', 'ETCD_PEER_CLIENT_CERT_AUTH=true']) {
+      assert.ok(env.split('\n').includes(line), `${line} in etcd.env`);
+    }
+    // Without a client certificate, or over plain http, etcd answers no one.
+    const anonymous = await etcdctl(view.nodes[0]?.client_url ?? '', ['endpoint', 'health'], undefined);
+    assert.notEqual(anonymous.code, 0, 'plain etcdctl is refused');
+    const plain = await etcdctl(`http://${sandbox.ipPrefix}.1:2379`, ['endpoint', 'health']);
+    assert.notEqual(plain.code, 0, 'http is not served');
+    await sandboxDown({ dir: sandbox.dir });
+  });
+});
 
 describe('muster local: real etcd formed by muster on every node', { concurrency: false }, () => {
   for (const size of [3, 5]) {
@@ -39,8 +78,8 @@ describe('muster local: real etcd formed by muster on every node', { concurrency
       made.push(sandbox.dir);
       const view = await sandboxUp({ ...sandbox, nodes: size });
       assert.equal(view.healthy, true);
-      assert.ok(await clusterHealthy(endpointsOf(view)), 'etcdctl endpoint health --cluster');
-      await assertVotersExactly(endpointsOf(view), view.nodes.map((node) => node.name));
+      assert.ok(await clusterHealthy(endpointsOf(view), adminTls(view)), 'etcdctl endpoint health --cluster');
+      await assertVotersExactly(endpointsOf(view), view.nodes.map((node) => node.name), adminTls(view));
       await sandboxDown({ dir: sandbox.dir });
     });
   }
@@ -48,9 +87,14 @@ describe('muster local: real etcd formed by muster on every node', { concurrency
   it('replaces a member while writes keep succeeding: stale removed, new one joins as learner and is promoted', async () => {
     const sandbox = await newSandbox();
     made.push(sandbox.dir);
-    await sandboxUp({ ...sandbox, nodes: 3 });
-    const survivors = [`http://${sandbox.ipPrefix}.1:2379`, `http://${sandbox.ipPrefix}.3:2379`];
-    const client = new Etcd3({ hosts: survivors, defaultCallOptions: () => ({ deadline: Date.now() + 5000 }) });
+    const tls = adminTls(await sandboxUp({ ...sandbox, nodes: 3 }));
+    const survivors = [`https://${sandbox.ipPrefix}.1:2379`, `https://${sandbox.ipPrefix}.3:2379`];
+    const [rootCertificate, certChain, privateKey] = await Promise.all([tls.cacert, tls.cert, tls.key].map((path) => readFile(path)));
+    const client = new Etcd3({
+      hosts: survivors,
+      credentials: { rootCertificate: rootCertificate as Buffer, certChain: certChain as Buffer, privateKey: privateKey as Buffer },
+      defaultCallOptions: () => ({ deadline: Date.now() + 5000 }),
+    });
     let writes = 0;
     const failures: string[] = [];
     let writing = true;
@@ -69,8 +113,8 @@ describe('muster local: real etcd formed by muster on every node', { concurrency
       const { replacement, view } = await sandboxReplace({ dir: sandbox.dir, node: 'node-2' });
       assert.equal(replacement, 'node-4');
       assert.equal(view.healthy, true);
-      await assertVotersExactly(endpointsOf(view), ['node-1', 'node-3', 'node-4']);
-      assert.ok(await clusterHealthy(endpointsOf(view)));
+      await assertVotersExactly(endpointsOf(view), ['node-1', 'node-3', 'node-4'], tls);
+      assert.ok(await clusterHealthy(endpointsOf(view), tls));
     } finally {
       writing = false;
       await writer;
@@ -88,7 +132,7 @@ describe('muster local: real etcd formed by muster on every node', { concurrency
       const { added, view } = await sandboxAdd({ dir: sandbox.dir, count: joiners });
       assert.equal(added.length, joiners);
       assert.equal(view.healthy, true);
-      await assertVotersExactly(endpointsOf(view), view.nodes.map((node) => node.name));
+      await assertVotersExactly(endpointsOf(view), view.nodes.map((node) => node.name), adminTls(view));
       assert.equal((await sandboxStatus({ dir: sandbox.dir })).nodes.length, 3 + joiners);
       await sandboxDown({ dir: sandbox.dir });
     });

@@ -1,15 +1,23 @@
 import { runProgram } from '../../src/core/process.js';
 
+/** The files etcdctl presents to an https cluster with client-certificate auth. */
+export interface EtcdctlTls {
+  cacert: string;
+  cert: string;
+  key: string;
+}
+
 /** Runs the real etcdctl (Debian etcd-client) with the v3 API, as a user checking a cluster would. */
-export async function etcdctl(endpoints: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runProgram('etcdctl', ['--endpoints', endpoints, '--dial-timeout', '2s', '--command-timeout', '5s', ...args], {
+export async function etcdctl(endpoints: string, args: readonly string[], tls?: EtcdctlTls): Promise<{ code: number; stdout: string; stderr: string }> {
+  const tlsFlags = tls ? ['--cacert', tls.cacert, '--cert', tls.cert, '--key', tls.key] : [];
+  return runProgram('etcdctl', ['--endpoints', endpoints, '--dial-timeout', '2s', '--command-timeout', '5s', ...tlsFlags, ...args], {
     env: { ...process.env, ETCDCTL_API: '3' },
   });
 }
 
 /** `etcdctl endpoint health --cluster`: true when every member with client URLs is healthy. */
-export async function clusterHealthy(endpoints: string): Promise<boolean> {
-  const result = await etcdctl(endpoints, ['endpoint', 'health', '--cluster']);
+export async function clusterHealthy(endpoints: string, tls?: EtcdctlTls): Promise<boolean> {
+  const result = await etcdctl(endpoints, ['endpoint', 'health', '--cluster'], tls);
   return result.code === 0 && !/unhealthy/.test(result.stdout + result.stderr);
 }
 
@@ -21,8 +29,8 @@ export interface ListedMember {
   isLearner?: boolean;
 }
 
-export async function memberList(endpoints: string): Promise<ListedMember[]> {
-  const result = await etcdctl(endpoints, ['member', 'list', '-w', 'json']);
+export async function memberList(endpoints: string, tls?: EtcdctlTls): Promise<ListedMember[]> {
+  const result = await etcdctl(endpoints, ['member', 'list', '-w', 'json'], tls);
   if (result.code !== 0) throw new Error(`etcdctl member list failed: ${result.stderr}`);
   const parsed = JSON.parse(result.stdout.replace(/"ID":(\d+)/g, '"ID":"$1"')) as { members?: ListedMember[] };
   return parsed.members ?? [];

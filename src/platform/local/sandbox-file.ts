@@ -17,6 +17,8 @@ export const sandboxFileSchema = z.object({
   next_index: z.number().int().positive(),
   client_port: z.number().int().default(2379),
   peer_port: z.number().int().default(2380),
+  /** Whether the nodes run etcd over TLS with the sandbox CA (sandboxes made before TLS: no). */
+  tls: z.boolean().default(false),
   nodes: z.array(z.object({ name: z.string(), ip: z.string(), index: z.number().int().positive() })),
 });
 
