@@ -17,10 +17,14 @@ export interface FileSettings {
 
 /** The node certificate first, then each extra certificate, with the settings of their files. */
 export function certificateSpecs(config: PkiConfig, self: NodeIdentity): (CertificateSpec & FileSettings)[] {
-  const node = nodeSans(self, config.extra_sans);
+  // An ACME CA validates every name it certifies, and a bare host name (no dot) cannot be
+  // validated: the CA cannot resolve it for http-01, dns-01 has no zone for it, and public CAs
+  // refuse it outright. With the acme issuer the node's names are its FQDN and IPs only.
+  const hostname = config.issuer.type === 'acme' && !self.hostname.includes('.') ? undefined : self.hostname;
+  const node = nodeSans({ ...self, hostname: hostname ?? '' }, config.extra_sans);
   return [
     // CN: the FQDN, as NodeReg's certificates had; clients check the SANs.
-    { name: 'node', sans: node, usages: ['server', 'client'], keyType: config.key.type, ...commonName(self.fqdn ?? self.hostname), keyMode: 0o600, owner: undefined },
+    { name: 'node', sans: node, usages: ['server', 'client'], keyType: config.key.type, ...commonName(self.fqdn ?? hostname), keyMode: 0o600, owner: undefined },
     ...config.extra.map((extra) => {
       const own = sanSet({ mixed: extra.sans });
       return {
@@ -28,7 +32,7 @@ export function certificateSpecs(config: PkiConfig, self: NodeIdentity): (Certif
         sans: extra.node_sans ? unionSans(node, own) : own,
         usages: extra.usages,
         keyType: config.key.type,
-        ...commonName(extra.common_name ?? self.fqdn ?? self.hostname),
+        ...commonName(extra.common_name ?? self.fqdn ?? hostname),
         keyMode: extra.mode,
         owner: extra.owner,
       };

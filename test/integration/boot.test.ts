@@ -9,22 +9,14 @@ import { musterInvocation } from '../../src/local/muster-command.js';
 import { startBind9, type Bind9 } from '../support/bind9.js';
 import { startStaticEtcd, type RunningEtcd } from '../support/etcd-process.js';
 import { etcdctl, waitFor } from '../support/etcdctl.js';
+import { musterCli, threeMastersConfig } from '../support/boot-node.js';
 import { loopbackPrefix } from '../support/loopback.js';
 
 const ZONE = 'k8s.muster.test.';
 
 /** A static 3-node group on loopback addresses where no etcd runs, so the etcd step decides "new" at once. */
 function nodeConfig(root: string, prefix: string, dnsProvider: string, extra = ''): string {
-  return `root: ${root}
-platform:
-  type: static
-  self: node-1
-  peers:
-    - { name: node-1, ip: ${prefix}.11, tags: { Role: master } }
-    - { name: node-2, ip: ${prefix}.12, tags: { Role: master } }
-    - { name: node-3, ip: ${prefix}.13, tags: { Role: master } }
-hostname: { tag_name: Role, glue: '-', ip_address: { octets: 1, glue: '-' } }
-dns:
+  return `${threeMastersConfig(root, prefix)}dns:
   zone: ${ZONE}
   owner_id: cluster-a
   records: { node: true, members: etcd, etcd_srv: true }
@@ -33,10 +25,7 @@ etcd: { timeout: 20s, probe_timeout: 1s, drop_in_file: null }
 ${extra}`;
 }
 
-async function muster(configFile: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { command, args: base } = musterInvocation();
-  return runProgram(command, [...base, '--config', configFile, '--log-level', 'error', ...args]);
-}
+const muster = musterCli;
 
 async function newRoot(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'muster-boot-'));

@@ -12,6 +12,7 @@ import { canonicalRecordSet } from '../../record.js';
 import type { RecordSet } from '../../types.js';
 import { createRfc2136Provider, type Rfc2136ProviderOptions } from './index.js';
 import type { Rfc2136Config } from './schema.js';
+import { freePort } from '../../../../test/support/loopback.js';
 
 const bindMissing = (await hasBind9()) ? false : 'BIND 9 (named, dig) is not installed: apt-get install bind9 dnsutils';
 
@@ -227,14 +228,6 @@ async function corruptingProxy(target: number): Promise<{ port: number; close():
       await closeServer(server);
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await closeServer(server);
-  return port;
 }
 
 function closeServer(server: Server): Promise<void> {

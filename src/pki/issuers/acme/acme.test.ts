@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,21 +16,13 @@ import type { CertificateRequest, IssuedCertificate } from '../../types.js';
 import { assembleIssued } from './certificate.js';
 import { createAcmeIssuer, type AcmeIssuerContext } from './index.js';
 import { acmeIssuerSchema } from './schema.js';
+import { freePort } from '../../../../test/support/loopback.js';
 
 const missing = !(await hasPebble())
   ? 'Pebble is not installed: apt-get install pebble'
   : !(await hasBind9())
     ? 'BIND 9 (named, dig) is not installed: apt-get install bind9 dnsutils'
     : false;
-
-/** A free port on 127.0.0.1 for muster's http-01 listener (Pebble must know it before it starts). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function rejection(error: unknown): MusterError {
   assert.ok(isMusterError(error), `expected a MusterError, got ${String(error)}`);
