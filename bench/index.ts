@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark, printed as ratios measured side by side in one run.
+import { benchCertificates } from './certificates.js';
 import { benchColdStart } from './cold-start.js';
 import { benchDnsSync } from './dns-sync.js';
 import { benchFormation, benchReplacement } from './formation.js';
@@ -12,3 +13,4 @@ if (want('cold-start')) printRows('(c) cold start', await benchColdStart());
 if (want('formation')) printRows('(a) etcd formation', await benchFormation());
 if (want('replacement')) printRows('(b) member replacement', await benchReplacement());
 if (want('dns')) printRows('DNS sync of 10,000 records', await benchDnsSync());
+if (want('certificates')) printRows('time to a valid node certificate at boot, per issuer', await benchCertificates());

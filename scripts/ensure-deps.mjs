@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path';
 const NEEDS = {
   local: { etcd: 'etcd-server', etcdctl: 'etcd-client' },
   test: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', ip: 'iproute2' },
-  bench: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils' },
+  bench: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl' },
 };
 
 const purpose = process.argv[2] ?? 'test';
