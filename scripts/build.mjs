@@ -1,9 +1,11 @@
 // Builds the CLI into dist/ as one ESM bundle (code-split at dynamic imports): resolving and
 // compiling hundreds of small module files was most of muster's start-up time. etcd3 and the AWS
 // SDK stay external; muster imports them lazily, only when a command needs them.
+import { readdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 
-await build({
+const result = await build({
   entryPoints: { main: 'src/cli/main.ts' },
   outdir: 'dist',
   bundle: true,
@@ -12,8 +14,17 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  metafile: true,
   external: ['etcd3', 'cockatiel', '@aws-sdk/*'],
   // Bundled CommonJS dependencies call require(); give them one.
   banner: { js: "import { createRequire as __musterCreateRequire } from 'node:module'; const require = __musterCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// Chunk names carry a content hash, so every change would leave the previous chunks behind.
+// They are removed after the build rather than emptying dist/ first, so that a muster starting
+// during the build still finds a complete set.
+const current = new Set(Object.keys(result.metafile.outputs).map((path) => basename(path)));
+for (const name of await readdir('dist')) {
+  if (!current.has(name)) await rm(join('dist', name), { force: true });
+}
