@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
+import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -23,13 +25,24 @@ function gatewayPost(url: string, body: object, tls: { ca: Buffer; cert: Buffer;
   });
 }
 
+/** The serial number of the certificate a TLS server presents on a new connection. */
+function servedSerial(host: string, port: number, tls: { ca: Buffer; cert: Buffer; key: Buffer }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, ...tls }, () => {
+      resolve(socket.getPeerCertificate().serialNumber);
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
+}
+
 /**
  * A real node's etcd with muster's defaults: pki present, so https on both ports with client
  * certificates required, and clients also served on 127.0.0.1 (etcd.listen_localhost). etcd is
  * started by `muster boot --exec-etcd` with exactly the environment muster wrote.
  */
 describe('a node whose etcd runs over TLS with muster\'s defaults', () => {
-  it('serves its node address and 127.0.0.1 over https to holders of a cluster certificate only', async () => {
+  it('serves its node address and 127.0.0.1 over https to holders of a cluster certificate only, and picks up a renewed certificate without a restart', async () => {
     const root = await mkdtemp(join(tmpdir(), 'muster-etcd-tls-'));
     const prefix = loopbackPrefix();
     const ip = `${prefix}.11`;
@@ -76,6 +89,15 @@ etcd: { client_port: ${clientPort}, peer_port: ${peerPort}, drop_in_file: null, 
       // Without a client certificate nothing is answered.
       const anonymous = await etcdctl(localUrl, ['get', 'greeting'], undefined);
       assert.notEqual(anonymous.code, 0);
+
+      // A renewal needs no restart: etcd reads its certificate again for every new connection.
+      const before = await servedSerial(ip, clientPort, material);
+      const renew = await runProgram(command, [...args, '--config', config, '--log-level', 'error', 'certs', 'renew', '--force']);
+      assert.equal(renew.code, 0, renew.stderr);
+      const after = await servedSerial(ip, clientPort, material);
+      assert.notEqual(after, before, 'etcd serves the renewed certificate');
+      assert.equal(after, new X509Certificate(await readFile(nodeTls.cert)).serialNumber);
+      assert.ok(await clusterHealthy(nodeUrl, nodeTls), 'still healthy with the renewed certificate');
     } finally {
       if (child?.pid !== undefined) {
         process.kill(-child.pid, 'SIGTERM');
