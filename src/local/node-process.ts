@@ -41,11 +41,14 @@ export async function nodePid(layout: SandboxLayout, name: string): Promise<numb
 /**
  * Stops a node: SIGTERM to its process group (the wrapper and etcd), then waits for the
  * processes to be gone; etcd needs more than a second, and reusing its ports earlier fails.
+ * `graceful: false` kills at once, for nodes whose data is about to be deleted anyway: a leader
+ * stopping gracefully first tries to hand over leadership, which takes seconds when every other
+ * member is stopping too.
  */
-export async function stopNode(layout: SandboxLayout, name: string): Promise<void> {
+export async function stopNode(layout: SandboxLayout, name: string, options: { graceful: boolean } = { graceful: true }): Promise<void> {
   const pid = await nodePid(layout, name);
   if (pid !== undefined) {
-    signalGroup(pid, 'SIGTERM');
+    signalGroup(pid, options.graceful ? 'SIGTERM' : 'SIGKILL');
     if (!(await waitForExit(pid, 15_000))) {
       signalGroup(pid, 'SIGKILL');
       await waitForExit(pid, 5_000);

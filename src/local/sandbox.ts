@@ -166,7 +166,7 @@ export async function sandboxDown(options: SandboxOptions & { keep?: boolean }):
   await Promise.all(
     sandbox.nodes.map(async (node) => {
       if ((await nodePid(layout, node.name)) !== undefined) stopped.push(node.name);
-      await stopNode(layout, node.name);
+      await stopNode(layout, node.name, { graceful: options.keep === true });
     }),
   );
   if (!options.keep) await rm(layout.dir, { recursive: true, force: true });

@@ -87,7 +87,7 @@ etcd: { client_port: ${clientPort}, peer_port: ${peerPort}, drop_in_file: null, 
         assert.match(range.body, new RegExp(Buffer.from('hello').toString('base64')));
       }
       // Without a client certificate nothing is answered.
-      const anonymous = await etcdctl(localUrl, ['get', 'greeting'], undefined);
+      const anonymous = await etcdctl(localUrl, ['get', 'greeting', '--dial-timeout', '1s', '--command-timeout', '1s'], undefined);
       assert.notEqual(anonymous.code, 0);
 
       // A renewal needs no restart: etcd reads its certificate again for every new connection.

@@ -7,7 +7,7 @@ import { Etcd3 } from 'etcd3';
 import { runProgram } from '../../src/core/process.js';
 import { musterInvocation } from '../../src/local/muster-command.js';
 import { sandboxAdd, sandboxDown, sandboxReplace, sandboxStatus, sandboxUp, type SandboxView } from '../../src/local/sandbox.js';
-import { clusterHealthy, etcdctl, memberList, type EtcdctlTls } from '../support/etcdctl.js';
+import { clusterHealthy, etcdctl, memberList, waitFor, type EtcdctlTls } from '../support/etcdctl.js';
 import { loopbackPrefix } from '../support/loopback.js';
 
 /** Each test gets its own sandbox dir and its own /24 of loopback addresses. */
@@ -62,11 +62,19 @@ describe('muster local up: a TLS etcd cluster from the command a user runs', () 
     for (const line of ['ETCD_CERT_FILE=/etc/ssl/node_certs/node.pem', 'ETCD_KEY_FILE=/etc/ssl/node_certs/node-key.pem', 'ETCD_TRUSTED_CA_FILE=/etc/ssl/node_certs/ca.pem', 'ETCD_CLIENT_CERT_AUTH=true', 'ETCD_PEER_CERT_FILE=/etc/ssl/node_certs/node.pem', 'ETCD_PEER_CLIENT_CERT_AUTH=true']) {
       assert.ok(env.split('\n').includes(line), `${line} in etcd.env`);
     }
-    // Without a client certificate, or over plain http, etcd answers no one.
-    const anonymous = await etcdctl(view.nodes[0]?.client_url ?? '', ['endpoint', 'health'], undefined);
-    assert.notEqual(anonymous.code, 0, 'plain etcdctl is refused');
-    const plain = await etcdctl(`http://${sandbox.ipPrefix}.1:2379`, ['endpoint', 'health']);
+    // Without a client certificate, or over plain http, etcd answers no one, and its log says why.
+    const quick = ['--dial-timeout', '1s', '--command-timeout', '1s'];
+    const anonymous = await runProgram('etcdctl', ['--endpoints', `https://${sandbox.ipPrefix}.1:2379`, '--cacert', view.etcdctl_tls.cacert, ...quick, 'endpoint', 'health'], {
+      env: { ...process.env, ETCDCTL_API: '3' },
+    });
+    assert.notEqual(anonymous.code, 0, 'etcdctl that trusts the CA but has no certificate is refused');
+    const plain = await etcdctl(`http://${sandbox.ipPrefix}.1:2379`, ['endpoint', 'health', ...quick]);
     assert.notEqual(plain.code, 0, 'http is not served');
+    const log = join(sandbox.dir, 'node-1', 'var/log/muster-etcd.log');
+    await waitFor('etcd logs both refusals', async () => {
+      const text = await readFile(log, 'utf8');
+      return text.includes("tls: client didn't provide a certificate") && text.includes('first record does not look like a TLS handshake');
+    }, 5000);
     await sandboxDown({ dir: sandbox.dir });
   });
 });
