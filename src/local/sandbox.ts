@@ -59,8 +59,21 @@ function adminFiles(caDir: string): { cacert: string; cert: string; key: string 
 async function viewSandbox(nodes: readonly SandboxNode[], settings: SandboxSettings): Promise<SandboxView> {
   if (settings.caDir === undefined) return viewCluster(endpointsOf(nodes, settings));
   const files = adminFiles(settings.caDir);
-  const [ca, cert, key] = await Promise.all([readFile(files.cacert), readFile(files.cert), readFile(files.key)]);
+  const [ca, cert, key] = await Promise.all([readSandboxCaFile(files.cacert), readSandboxCaFile(files.cert), readSandboxCaFile(files.key)]);
   return { ...(await viewCluster(endpointsOf(nodes, settings), { ca, cert, key })), etcdctlTls: files };
+}
+
+async function readSandboxCaFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new MusterError(`the sandbox runs etcd over TLS, but ${path} cannot be read`, {
+      code: 'SANDBOX_TLS_FILES',
+      kind: 'config',
+      hint: '`muster local down` and `muster local up` make a new sandbox with a new CA',
+      cause: error,
+    });
+  }
 }
 
 /** The sandbox CA and an admin client certificate (CN admin) for status checks and the user's etcdctl. */
