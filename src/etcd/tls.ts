@@ -70,8 +70,8 @@ export function etcdTlsEnvironment(files: EtcdTlsFiles): [string, string][] {
 export async function loadEtcdTls(config: Config): Promise<EtcdTlsMaterial> {
   const files = etcdTlsFiles(config);
   const load = async (side: TlsFiles): Promise<TlsMaterial> => {
-    const [ca, cert, key] = await Promise.all([side.ca, side.cert, side.key].map((path) => readTlsFile(config.root, path)));
-    return { ca: ca as Buffer, cert: cert as Buffer, key: key as Buffer };
+    const [ca, cert, key] = await Promise.all([readTlsFile(config.root, side.ca), readTlsFile(config.root, side.cert), readTlsFile(config.root, side.key)]);
+    return { ca, cert, key };
   };
   const [client, peer] = await Promise.all([files.client && load(files.client), files.peer && load(files.peer)]);
   return { ...(client ? { client } : {}), ...(peer ? { peer } : {}) };
