@@ -54,6 +54,8 @@ export function registerCertsCommands(program: Command, globals: () => GlobalOpt
     .addOption(new Option('--usage <usage...>', 'extended key usages').choices(['client', 'server']).default(['client']))
     .option('--days <days>', 'validity in days', '365')
     .action(async (name: string, options: { dir: string; out: string; cn?: string; san?: string[]; usage: ('client' | 'server')[]; days: string }) => {
+      // The name becomes file names: no path separators, no hidden files.
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) throw new MusterError(`${name}: use letters, digits, . _ and - (it names the files)`, { code: 'USAGE', kind: 'usage', hint: 'e.g. muster ca issue admin --dir /etc/muster/ca' });
       const days = Number(options.days);
       if (!Number.isInteger(days) || days < 1) throw new MusterError(`--days must be a whole number of days, at least 1 (got ${options.days})`, { code: 'USAGE', kind: 'usage', hint: 'e.g. --days 365' });
       const { isValidSan } = await import('../pki/sans.js');

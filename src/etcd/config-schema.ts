@@ -41,7 +41,7 @@ export const etcdConfigSchema = z.strictObject({
   probe_timeout: duration.prefault('2s').describe('Deadline of one probe of one peer.'),
 });
 
-/** The etcd section once the config is loaded: both schemes are decided (see config/derived.ts). */
+/** The etcd section once the config is loaded: both schemes are decided (decideSchemes in tls-config.ts). */
 export type EtcdConfig = Omit<z.infer<typeof etcdConfigSchema>, 'client_scheme' | 'peer_scheme'> & {
   client_scheme: z.infer<typeof scheme>;
   peer_scheme: z.infer<typeof scheme>;
