@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loopbackPrefix, freePort } from '../test/support/loopback.js';
+import { startBind9 } from '../test/support/bind9.js';
 import { startPebble, type Pebble } from '../test/support/pebble.js';
 import { median, printRows, type Row } from './stats.js';
 
@@ -14,7 +14,8 @@ const ROUNDS = 7;
 const cli = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 /**
  * The node every variant certifies. The config has a dns section (so the node has an FQDN, as a
- * real ACME node would) but boot.steps leaves the dns step out: nothing is registered anywhere.
+ * real ACME node would) but boot.steps leaves the dns step out: the bench puts the node's A
+ * record into BIND itself, once, so only the certificate is timed.
  */
 const NODE = 'node-1';
 const ZONE = 'bench.muster.test';
@@ -27,10 +28,7 @@ interface Run {
   stderr: string;
 }
 
-/**
- * Wall time of one process, start to exit. Asynchronous on purpose: the DNS responder Pebble
- * asks runs in this process and must keep answering while muster waits for the CA.
- */
+/** Wall time of one process, start to exit. */
 function timed(command: string, args: readonly string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
@@ -79,45 +77,6 @@ pki:
 }
 
 /**
- * The DNS server Pebble resolves the node's names with, so its http-01 checks reach muster
- * without BIND: an A record for each of `names` (authoritative), no data for their other types,
- * NXDOMAIN for every other name (such as the search-list variants Go's resolver tries first).
- */
-async function startNameServer(names: readonly string[], ip: string): Promise<{ server: string; stop(): Promise<void> }> {
-  const socket: Socket = createSocket('udp4');
-  socket.on('message', (query, peer) => {
-    const reply = answerQuery(query, names, ip);
-    if (reply) socket.send(reply, peer.port, peer.address);
-  });
-  await new Promise<void>((resolve, reject) => socket.once('error', reject).bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  return { server: `127.0.0.1:${port}`, stop: () => new Promise((resolve) => socket.close(() => resolve())) };
-}
-
-function answerQuery(query: Buffer, names: readonly string[], ip: string): Buffer | undefined {
-  if (query.length < 12 || query.readUInt16BE(4) !== 1) return undefined;
-  const labels: string[] = [];
-  let offset = 12;
-  for (let length = query[offset] ?? 0; length !== 0; length = query[offset] ?? 0) {
-    if (length > 63 || offset + 1 + length > query.length) return undefined;
-    labels.push(query.toString('latin1', offset + 1, offset + 1 + length));
-    offset += 1 + length;
-  }
-  const end = offset + 5; // the root label, QTYPE, QCLASS
-  if (end > query.length) return undefined;
-  const known = names.includes(labels.join('.').toLowerCase());
-  const isA = known && query.readUInt16BE(offset + 1) === 1;
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(query.readUInt16BE(0), 0);
-  // QR, AA, RD as asked, RA; RCODE 3 (NXDOMAIN) for names it does not know.
-  header.writeUInt16BE(0x8000 | 0x0400 | (query.readUInt16BE(2) & 0x0100) | 0x0080 | (known ? 0 : 3), 2);
-  header.writeUInt16BE(1, 4);
-  header.writeUInt16BE(isA ? 1 : 0, 6);
-  const record = isA ? Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...ip.split('.').map(Number)]) : Buffer.alloc(0);
-  return Buffer.concat([header, query.subarray(12, end), record]);
-}
-
-/**
  * Time to a valid node certificate at boot, per issuer: `muster boot` (boot.steps guard, pki;
  * static platform; a fresh root each round, so a new key, and for ACME a new account) until it
  * exits 0, against an operator's openssl script, and muster's own start-up for scale.
@@ -126,11 +85,12 @@ export async function benchCertificates(): Promise<Row[]> {
   const dir = await mkdtemp(join(tmpdir(), 'muster-bench-certs-'));
   const ip = `${loopbackPrefix()}.1`;
   const httpPort = await freePort();
-  // Both names: a muster that also asks for the bare host name gets it validated too.
-  const names = await startNameServer([FQDN, NODE], ip);
+  // A real BIND 9 holds the node's A record; Pebble resolves the FQDN through it for http-01.
+  const bind = await startBind9({ zone: `${ZONE}.` });
   let pebble: Pebble | undefined;
   try {
-    pebble = await startPebble({ httpPort, dnsServer: names.server });
+    await bind.nsupdate([`update add ${FQDN}. 60 A ${ip}`]);
+    pebble = await startPebble({ httpPort, dnsServer: bind.server });
     const caDir = join(dir, 'ca');
     await succeed('muster ca init', process.execPath, [cli, 'ca', 'init', '--dir', caDir, '--name', 'muster bench CA']);
     const caCert = join(caDir, 'ca.pem');
@@ -202,7 +162,7 @@ export async function benchCertificates(): Promise<Row[]> {
     ];
   } finally {
     await pebble?.stop();
-    await names.stop();
+    await bind.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
