@@ -1,3 +1,4 @@
+import { ACCESS_DENIED_CODES, awsErrorCode, awsFailureMessage, awsHttpStatus, BAD_CREDENTIAL_CODES, CREDENTIALS_HINT, NETWORK_CODES } from '../../core/aws-sdk-error.js';
 import { MusterError, describeError } from '../../core/errors.js';
 
 /** Every AWS API action the aws platform calls: the IAM policy muster needs grants exactly these. */
@@ -7,21 +8,9 @@ export const REQUIRED_IAM_ACTIONS = [
   'autoscaling:DescribeAutoScalingGroups',
 ] as const;
 
-const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
-const BAD_CREDENTIALS = new Set([
-  'AuthFailure',
-  'CredentialsProviderError',
-  'ExpiredToken',
-  'InvalidClientTokenId',
-  'MissingAuthenticationToken',
-  'SignatureDoesNotMatch',
-  'UnrecognizedClientException',
-]);
 /** EC2 is eventually consistent: an instance launched seconds ago may not be describable yet. */
 const NOT_YET_VISIBLE = new Set(['InvalidInstanceID.NotFound']);
 const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded']);
-/** Node's codes for a network that does not carry the request at all. */
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'TimeoutError']);
 
 /**
  * Turns what the SDK threw — after its own retries — into a MusterError that names the API
@@ -30,13 +19,12 @@ const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREAC
 export function awsApiError(action: string, error: unknown): Error {
   // A cancelled discovery is not a failure to explain: the caller asked for it.
   if (error instanceof Error && error.name === 'AbortError') return error;
-  const code = errorCode(error);
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  const detail = describeError(error);
-  const message = `aws: ${action} failed: ${code === '' || detail.includes(code) ? detail : `${code}: ${detail}`}`;
+  const code = awsErrorCode(error);
+  const status = awsHttpStatus(error);
+  const message = `aws: ${awsFailureMessage(action, code, describeError(error))}`;
   const base = { code: 'AWS_API_ERROR', cause: error };
 
-  if (ACCESS_DENIED.has(code)) {
+  if (ACCESS_DENIED_CODES.has(code)) {
     return new MusterError(message, {
       ...base,
       code: 'AWS_ACCESS_DENIED',
@@ -44,12 +32,12 @@ export function awsApiError(action: string, error: unknown): Error {
       hint: `grant this instance's IAM role ${action}; the aws platform needs ${REQUIRED_IAM_ACTIONS.join(', ')} (Resource "*": these Describe actions take no resource-level permissions)`,
     });
   }
-  if (BAD_CREDENTIALS.has(code)) {
+  if (BAD_CREDENTIAL_CODES.has(code)) {
     return new MusterError(message, {
       ...base,
       code: 'AWS_CREDENTIALS',
       kind: 'config',
-      hint: 'muster uses the standard AWS credential chain: attach an IAM instance profile to the instance (or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE), and check the clock is right',
+      hint: CREDENTIALS_HINT,
     });
   }
   if (NOT_YET_VISIBLE.has(code)) {
@@ -72,7 +60,7 @@ export function awsApiError(action: string, error: unknown): Error {
         : 'the AWS API had an internal error; muster retries',
     });
   }
-  if (NETWORK.has(code)) {
+  if (NETWORK_CODES.has(code)) {
     return new MusterError(message, {
       ...base,
       code: 'AWS_UNREACHABLE',
@@ -82,12 +70,4 @@ export function awsApiError(action: string, error: unknown): Error {
     });
   }
   return new MusterError(message, { ...base, kind: 'internal', hint: `AWS answered ${code || 'an unexpected error'}; see the message above` });
-}
-
-/** The AWS error code (the SDK puts it in `name`), or Node's code for network errors. */
-function errorCode(error: unknown): string {
-  if (!(error instanceof Error)) return '';
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && code !== '') return code;
-  return error.name === 'Error' ? '' : error.name;
 }

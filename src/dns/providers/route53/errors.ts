@@ -1,3 +1,4 @@
+import { ACCESS_DENIED_CODES, awsErrorCode, awsFailureMessage, awsHttpStatus, BAD_CREDENTIAL_CODES, CREDENTIALS_HINT, NETWORK_CODES } from '../../../core/aws-sdk-error.js';
 import { MusterError, describeError, isMusterError } from '../../../core/errors.js';
 
 /** Every Route 53 action the provider calls: the IAM policy muster needs grants exactly these. */
@@ -11,17 +12,6 @@ export const ROUTE53_IAM_ACTIONS = [
 
 /** Route 53 asks callers to back off and try again: not failures of the request itself. */
 const TRANSIENT = new Set(['Throttling', 'ThrottlingException', 'PriorRequestNotComplete', 'RequestLimitExceeded']);
-const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'NotAuthorizedException']);
-const BAD_CREDENTIALS = new Set([
-  'CredentialsProviderError',
-  'ExpiredToken',
-  'InvalidClientTokenId',
-  'MissingAuthenticationToken',
-  'SignatureDoesNotMatch',
-  'UnrecognizedClientException',
-  'IncompleteSignature',
-]);
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'TimeoutError']);
 
 /**
  * Turns what the SDK threw into a MusterError that names the API action and says what to do.
@@ -34,10 +24,9 @@ export function route53Error(action: string, error: unknown): Error {
   if (error instanceof Error && error.name === 'AbortError') return error;
   const messages = invalidChangeBatchMessages(error);
   // The <InvalidChangeBatch> document has no Code: the SDK names such an error "Unknown".
-  const code = messages !== undefined && ['', 'Unknown'].includes(errorCode(error)) ? 'InvalidChangeBatch' : errorCode(error);
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  const detail = messages ?? describeError(error);
-  const message = `${action} failed: ${code === '' || detail.includes(code) ? detail : `${code}: ${detail}`}`;
+  const code = messages !== undefined && ['', 'Unknown'].includes(awsErrorCode(error)) ? 'InvalidChangeBatch' : awsErrorCode(error);
+  const status = awsHttpStatus(error);
+  const message = awsFailureMessage(action, code, messages ?? describeError(error));
   const base = { cause: error };
 
   if (TRANSIENT.has(code) || (status !== undefined && status >= 500)) {
@@ -61,7 +50,7 @@ export function route53Error(action: string, error: unknown): Error {
         '(another writer), or a record muster does not manage (an alias, a routing-policy set) is in the way; the next sync re-reads the zone',
     });
   }
-  if (ACCESS_DENIED.has(code)) {
+  if (ACCESS_DENIED_CODES.has(code)) {
     return new MusterError(message, {
       ...base,
       code: 'DNS_ROUTE53_ACCESS_DENIED',
@@ -69,12 +58,12 @@ export function route53Error(action: string, error: unknown): Error {
       hint: `grant muster's IAM role ${action}; the route53 DNS provider needs ${ROUTE53_IAM_ACTIONS.join(', ')} (see the IAM policy in the README)`,
     });
   }
-  if (BAD_CREDENTIALS.has(code)) {
+  if (BAD_CREDENTIAL_CODES.has(code)) {
     return new MusterError(message, {
       ...base,
       code: 'DNS_ROUTE53_CREDENTIALS',
       kind: 'config',
-      hint: 'muster uses the standard AWS credential chain: attach an IAM instance profile (or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE), and check the clock is right',
+      hint: CREDENTIALS_HINT,
     });
   }
   if (code === 'NoSuchHostedZone') {
@@ -85,7 +74,7 @@ export function route53Error(action: string, error: unknown): Error {
       hint: 'check dns.provider.zone_id (or drop it to find the zone by dns.zone), and that the credentials belong to the account that owns the zone',
     });
   }
-  if (NETWORK.has(code)) {
+  if (NETWORK_CODES.has(code)) {
     return new MusterError(message, {
       ...base,
       code: 'DNS_ROUTE53_UNREACHABLE',
@@ -112,12 +101,4 @@ function invalidChangeBatchMessages(error: unknown): string | undefined {
   const list = fields?.messages ?? fields?.Messages?.Message;
   const messages = Array.isArray(list) ? list.map(String) : typeof list === 'string' ? [list] : [];
   return messages.length === 0 ? undefined : messages.join('; ');
-}
-
-/** The AWS error code (the SDK puts it in `name`), or Node's code for network errors. */
-function errorCode(error: unknown): string {
-  if (!(error instanceof Error)) return '';
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && code !== '') return code;
-  return error.name === 'Error' ? '' : error.name;
 }
