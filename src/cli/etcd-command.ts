@@ -73,6 +73,6 @@ export function renderReport(report: FormReport, dryRun: boolean): string {
   for (const step of report.membership) lines.push(`  membership: ${step}`);
   for (const change of report.changes) lines.push(`  ${change}`);
   if (report.changes.length === 0) lines.push('  nothing to change');
-  if (report.needsPromotion) lines.push(`  after etcd starts: muster etcd promote (${report.self.name} joins as a learner)`);
+  if (report.needsPromotion) lines.push(`  after etcd starts: muster etcd promote (${report.self.name} is a learner)`);
   return `${lines.join('\n')}\n`;
 }

@@ -68,6 +68,25 @@ export class ClusterClient {
     }
   }
 
+  /** Every key under `prefix` with its value (keys muster keeps in the cluster, such as sightings). */
+  async readPrefix(prefix: string): Promise<Map<string, string>> {
+    return this.call(`read ${prefix}`, async () => new Map(Object.entries(await this.client.getAll().prefix(prefix).strings())));
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    await this.call(`write ${key}`, () => this.client.put(key).value(value).exec());
+  }
+
+  async deleteKey(key: string): Promise<void> {
+    await this.call(`delete ${key}`, () => this.client.delete().key(key).exec());
+  }
+
+  /** The raft indexes of the member answering (the one endpoint this client was made for). */
+  async raftIndexes(): Promise<{ committed: bigint; applied: bigint }> {
+    const status = await this.call('read the member status', () => this.client.maintenance.status());
+    return { committed: BigInt(status.raftIndex), applied: BigInt(status.raftAppliedIndex) };
+  }
+
   /** Takes the lease-backed lock once; throws a retryable error when another node holds it. */
   async tryLock(key: string, ttlSeconds: number): Promise<Lock> {
     const lock = this.client.lock(key).ttl(ttlSeconds);
@@ -96,10 +115,20 @@ export class ClusterClient {
 
   private translate(what: string, error: unknown): MusterError {
     const text = describeError(error);
-    // Conditions that pass by themselves: a young cluster (strict reconfig check), a learner
-    // still catching up, another learner in the way, a leader election.
-    const transient = /unhealthy cluster|not in sync|too many learner|no leader|leader changed|timed out|deadline|unavailable|connect/i.test(text) || isRecoverableError(error as Error);
-    return new MusterError(`etcd ${what} via ${this.endpoints.join(', ')}: ${text}`, {
+    const message = `etcd ${what} via ${this.endpoints.join(', ')}: ${text}`;
+    if (LEARNER_BEHIND.test(text)) {
+      return new MusterError(message, {
+        code: 'ETCD_LEARNER_NOT_IN_SYNC',
+        kind: 'unavailable',
+        retryable: true,
+        cause: error,
+        hint: 'the learner is still catching up with the leader (a large data set, a slow disk or network); muster retries until etcd.timeout, which you can raise',
+      });
+    }
+    // Conditions that pass by themselves: a young cluster (strict reconfig check), another
+    // learner in the way, a leader election.
+    const transient = /unhealthy cluster|too many learner|no leader|leader changed|timed out|deadline|unavailable|connect/i.test(text) || isRecoverableError(error as Error);
+    return new MusterError(message, {
       code: 'ETCD_CALL_FAILED',
       kind: 'unavailable',
       retryable: transient,
@@ -108,6 +137,12 @@ export class ClusterClient {
     });
   }
 }
+
+/**
+ * etcd refuses to promote a learner that has not caught up: "can only promote a learner member
+ * which is in sync with leader" (ErrLearnerNotReady; older wordings said "not in sync").
+ */
+const LEARNER_BEHIND = /in sync with leader|not in sync/i;
 
 function toMember(member: { ID: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner?: boolean }): Member {
   return { id: hexId(member.ID), name: member.name, peerURLs: member.peerURLs, clientURLs: member.clientURLs, isLearner: member.isLearner === true };

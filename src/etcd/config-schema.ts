@@ -39,6 +39,11 @@ export const etcdConfigSchema = z.strictObject({
     .describe('etcd over TLS (used for each https scheme): which pki certificates under pki.certificates_path etcd and muster\'s own probes use; the CA is pki\'s ca.pem.'),
   timeout: duration.prefault('2m').describe('Keep retrying discovery and probes this long, then fail.'),
   probe_timeout: duration.prefault('2s').describe('Deadline of one probe of one peer.'),
+  unstarted_grace: duration
+    .prefault('5m')
+    .describe(
+      'A learner that was added but never started blocks every later join (etcd allows one learner at a time). Once muster has seen it unstarted this long (measured from the first sighting, recorded in the cluster), a joiner removes it: an unstarted learner holds no data and no vote.',
+    ),
 });
 
 /** The etcd section once the config is loaded: both schemes are decided (decideSchemes in tls-config.ts). */

@@ -126,6 +126,41 @@ describe('etcd decide', () => {
     assert.equal(decision.token, (decide(input()) as { token: string }).token, 'same token as the nodes that created it');
   });
 
+  it('keeps the original initial cluster and token while no bootstrap member has started, even if discovery changed', () => {
+    const members = peers.map((peer, i) => member(peer.name, 11 + i, { clientURLs: [] }));
+    const probes: ProbeResult[] = [
+      { peer: 'node-1', url: peers[0]!.peerUrl, kind: 'member', clusterId: 'c1', members },
+      refused('node-2', self.peerUrl),
+      { peer: 'node-4', url: 'http://10.0.0.14:2380', kind: 'no-etcd', detail: 'connection refused' },
+    ];
+    // node-3 was terminated and node-4 launched before anyone started: the cluster is still the original one.
+    const discovered = [peers[0]!, peers[1]!, { name: 'node-4', peerUrl: 'http://10.0.0.14:2380' }];
+    const decision = decide(input({ peers: discovered, probes }));
+    assert.ok(decision.action === 'start-bootstrap');
+    assert.equal(decision.state, 'new');
+    assert.equal(decision.token, (decide(input()) as { token: string }).token);
+    assert.deepEqual(decision.initialCluster.map((entry) => entry.name), ['node-1', 'node-2', 'node-3']);
+  });
+
+  it('starts a never-started bootstrap member as existing, with the members as they are, once others have started and the membership changed', () => {
+    // Bootstrapped as node-1..3; node-2 never started; node-3 was replaced by node-4 meanwhile.
+    const members = [member('node-1', 11), member('node-2', 12, { clientURLs: [] }), member('node-4', 14), member('', 15, { clientURLs: [], isLearner: true })];
+    const discovered = [peers[0]!, peers[1]!, { name: 'node-4', peerUrl: 'http://10.0.0.14:2380' }, { name: 'node-5', peerUrl: 'http://10.0.0.15:2380' }];
+    const probes: ProbeResult[] = [
+      { peer: 'node-1', url: peers[0]!.peerUrl, kind: 'member', clusterId: 'c1', members },
+      refused('node-2', self.peerUrl),
+      { peer: 'node-4', url: 'http://10.0.0.14:2380', kind: 'member', clusterId: 'c1', members },
+      refused('node-5', 'http://10.0.0.15:2380'),
+    ];
+    const decision = decide(input({ peers: discovered, probes }));
+    assert.ok(decision.action === 'start-bootstrap');
+    assert.equal(decision.state, 'existing', 'a recomputed "new" would give etcd another cluster id');
+    assert.deepEqual(
+      decision.initialCluster.map((entry) => `${entry.name}=${entry.peerUrl}`),
+      ['node-1=http://10.0.0.11:2380', 'node-2=http://10.0.0.12:2380', 'node-4=http://10.0.0.14:2380', 'node-5=http://10.0.0.15:2380'],
+    );
+  });
+
   it('keeps its data on a whole-cluster restart when no peer runs etcd yet', () => {
     const decision = decide(input({ local: { kind: 'present', clusterId: 'c1', memberId: '12a' } }));
     assert.equal(decision.action, 'restart');

@@ -1,5 +1,5 @@
 import { MusterError } from '../core/errors.js';
-import { clusterToken, formatInitialCluster, sortInitialCluster, type InitialMember } from './initial-cluster.js';
+import { clusterToken, formatInitialCluster, initialClusterFromMembers, sortInitialCluster, type InitialMember } from './initial-cluster.js';
 import { isStarted, type LocalData, type Member, type ProbeResult, type SelfUrls } from './types.js';
 
 export interface DecideInput {
@@ -103,27 +103,26 @@ function decideWithCluster(input: DecideInput, clusterId: string, members: reado
     );
   }
 
+  const started = members.filter(isStarted);
   if (own && !isStarted(own) && own.name !== '') {
     // The cluster was bootstrapped with this node in its initial cluster, and it never started.
-    const current = sortInitialCluster(members.flatMap((member) => member.peerURLs.slice(0, 1).map((peerUrl) => ({ name: member.name, peerUrl }))));
-    const computed = sortInitialCluster(input.peers);
-    const sameBootstrap = formatInitialCluster(current) === formatInitialCluster(computed);
-    reasons.push(
-      sameBootstrap
-        ? `cluster ${clusterId} is bootstrapping with this node as ${own.name}: start with the same initial cluster`
-        : `cluster ${clusterId} lists this node as ${own.name} but it never started: start as an existing member`,
-    );
-    return {
-      action: 'start-bootstrap',
-      clusterId,
-      state: sameBootstrap ? 'new' : 'existing',
-      initialCluster: current,
-      token: clusterToken(current),
-      dataDir,
-      reasons,
-    };
+    if (started.length === 0) {
+      // Nobody has started, so the membership cannot have changed since the bootstrap (a change
+      // needs a quorum of started members): the member list is the original initial cluster, and
+      // the same token gives the same cluster id the other members compute.
+      const original = sortInitialCluster(members.flatMap((member) => member.peerURLs.slice(0, 1).map((peerUrl) => ({ name: member.name, peerUrl }))));
+      reasons.push(`cluster ${clusterId} is bootstrapping with this node as ${own.name} and no member has started yet: start with the original initial cluster`);
+      return { action: 'start-bootstrap', clusterId, state: 'new', initialCluster: original, token: clusterToken(original), dataDir, reasons };
+    }
+    // Others have started and the membership may have changed since (a member replaced, one
+    // added): a recomputed initial cluster would give another token and another cluster id, and
+    // etcd would loop on "cluster ID mismatch". As an existing member, etcd takes the cluster
+    // from its peers instead; the initial cluster must then list the members as they are now.
+    const namesByPeerUrl = new Map(input.peers.map((peer) => [peer.peerUrl, peer.name]));
+    const initialCluster = initialClusterFromMembers(members, { name: input.self.name, peerUrl: input.self.peerUrl }, namesByPeerUrl);
+    reasons.push(`cluster ${clusterId} lists this node as ${own.name}, which never started, and ${started.length} member${started.length === 1 ? ' has' : 's have'} started: start as an existing member`);
+    return { action: 'start-bootstrap', clusterId, state: 'existing', initialCluster, token: `muster-${clusterId}`, dataDir, reasons };
   }
-  const started = members.filter(isStarted);
   if (started.length === 0) {
     return { action: 'wait', reasons: [...reasons, `cluster ${clusterId} has no started member yet, so it cannot take a new member`] };
   }

@@ -11,7 +11,7 @@ import { setAsideDataDir, inspectDataDir } from './data-dir.js';
 import { decide, type Decision } from './decide.js';
 import { etcdEnvironment, parseEnvFile, renderDropIn, renderEnvFile, type EtcdStart } from './env.js';
 import { clusterToken, initialClusterFromMembers, sortInitialCluster, type InitialMember } from './initial-cluster.js';
-import { planMembership } from './membership-plan.js';
+import { planMembership, type PeerView } from './membership-plan.js';
 import { probeAll, type ProbeOptions } from './probe.js';
 import type { Member, ProbeResult, SelfUrls } from './types.js';
 import { etcdTlsFiles, loadEtcdTls, type EtcdTlsMaterial } from './tls.js';
@@ -70,13 +70,15 @@ export async function formEtcd(options: FormOptions): Promise<FormReport> {
       // started with keeps the files stable, so a second run writes nothing.
       const initialCluster = decision.members.length > 0 ? initialClusterFromMembers(decision.members, self, namesByPeerUrl) : sortInitialCluster(peers);
       start = (await previousStart(config, self.name)) ?? { state: 'existing', initialCluster, token: clusterToken(initialCluster) };
+      // A learner that was never promoted (muster stopped after etcd started, before the
+      // promotion) stays one across restarts unless this run promotes it.
+      needsPromotion = decision.members.some((member) => member.isLearner && member.peerURLs.includes(self.peerUrl));
       break;
     }
     case 'join': {
-      const discoveredPeerUrls = new Set(peers.map((peer) => peer.peerUrl));
       let members: readonly Member[];
       if (options.dryRun) {
-        membership = [dryRunMembership(decision.members, self, discoveredPeerUrls, decision.replaceOwn)];
+        membership = [dryRunMembership(decision.members, self, peerView(config, discovery), decision.replaceOwn, config.etcd.unstarted_grace)];
         members = [...decision.members.filter((member) => !member.peerURLs.includes(self.peerUrl)), { id: 'new', name: self.name, peerURLs: [self.peerUrl], clientURLs: [], isLearner: true }];
       } else {
         // Loaded only here: the etcd3 client (gRPC, protobuf) is a third of muster's start-up time.
@@ -85,10 +87,11 @@ export async function formEtcd(options: FormOptions): Promise<FormReport> {
           clusterId: decision.clusterId,
           members: decision.members,
           self,
-          discoveredPeerUrls,
+          discover: async () => peerView(config, await options.platform.discover()),
           replaceOwn: decision.replaceOwn,
           deadline,
           callTimeoutMs: Math.max(2000, config.etcd.probe_timeout),
+          unstartedGraceMs: config.etcd.unstarted_grace,
           probe,
           logger,
           ...(tls.client ? { tls: tls.client } : {}),
@@ -187,18 +190,32 @@ function selfUrls(config: Config, discovery: Discovery): SelfUrls & { ip: string
   };
 }
 
-/** What a join would do, from the probed member list (no lock is taken in a dry run). */
-function dryRunMembership(members: readonly Member[], self: SelfUrls, discoveredPeerUrls: ReadonlySet<string>, replaceOwn: boolean): string {
+/** The peers of a discovery, as the membership plan looks at them. */
+function peerView(config: Config, discovery: Discovery): PeerView {
+  const names = new Map(discovery.peers.map((peer) => [peerUrl(config.etcd, peer.ip), peer.name]));
+  return {
+    peerUrls: new Set(names.keys()),
+    names,
+    complete: discovery.complete,
+    ...(discovery.incompleteReason === undefined ? {} : { incompleteReason: discovery.incompleteReason }),
+  };
+}
+
+/**
+ * What a join would do, from the probed member list and the discovery taken before (no lock is
+ * taken in a dry run, and no sighting of an unstarted learner is recorded).
+ */
+function dryRunMembership(members: readonly Member[], self: SelfUrls, discovery: PeerView, replaceOwn: boolean, unstartedGraceMs: number): string {
   const alive = new Set(members.filter((member) => member.clientURLs.length > 0).map((member) => member.id));
   const steps: string[] = [];
   let removalsLeft = 1;
   let own = replaceOwn;
   let current = [...members];
   for (let guard = 0; guard < 4; guard++) {
-    const step = planMembership({ self, members: current, discoveredPeerUrls, alive, replaceOwn: own, removalsLeft });
+    const step = planMembership({ self, members: current, discovery, alive, replaceOwn: own, removalsLeft, unstartedSince: new Map(), now: Date.now(), unstartedGraceMs });
     steps.push(step.reason);
-    if (step.kind !== 'remove') break;
-    removalsLeft -= 1;
+    if (step.kind !== 'remove' && step.kind !== 'remove-unstarted') break;
+    if (step.kind === 'remove') removalsLeft -= 1;
     own = false;
     current = current.filter((member) => member !== step.member);
   }

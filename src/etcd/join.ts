@@ -1,11 +1,12 @@
 import type { Logger } from '../core/logger.js';
 import { retry } from '../core/retry.js';
-import { MusterError } from '../core/errors.js';
+import { MusterError, describeError, isMusterError } from '../core/errors.js';
 import { ClusterClient } from './cluster-client.js';
-import { planMembership, type MembershipStep } from './membership-plan.js';
+import { planMembership, type MembershipStep, type PeerView } from './membership-plan.js';
 import { probeAll, type ProbeOptions } from './probe.js';
 import { isStarted, type Member, type SelfUrls } from './types.js';
 import type { TlsMaterial } from './tls.js';
+import { readSightings, recordSightings } from './unstarted-sightings.js';
 
 export const JOIN_LOCK_KEY = 'muster/locks/etcd-join';
 const LOCK_TTL_SECONDS = 30;
@@ -15,10 +16,16 @@ export interface JoinOptions {
   /** The member list the probes saw; its started voters are the endpoints to talk to. */
   members: readonly Member[];
   self: SelfUrls;
-  discoveredPeerUrls: ReadonlySet<string>;
+  /**
+   * Discovers the peers again. Called each time the join lock is held: a node that joined while
+   * this one waited for the lock is absent from any discovery taken before, and must not be
+   * taken for stale.
+   */
+  discover: () => Promise<PeerView>;
   replaceOwn: boolean;
   deadline: number;
   callTimeoutMs: number;
+  unstartedGraceMs: number;
   probe: ProbeOptions;
   tls?: TlsMaterial;
   logger: Logger;
@@ -31,10 +38,19 @@ export interface JoinOutcome {
   changes: string[];
 }
 
+/** What carries over from one hold of the lock to the next. */
+interface JoinProgress {
+  changes: string[];
+  removalsLeft: number;
+  replaceOwn: boolean;
+}
+
 /**
  * Joins this node to a running cluster, one joiner at a time: under a lease-backed lock in the
- * cluster itself, re-read the member list, then apply planMembership's steps until this node
- * has an entry. If this process dies, the lease expires and the lock frees itself.
+ * cluster itself, discover the peers and read the member list afresh, then apply planMembership's
+ * steps until this node has an entry. When the plan says wait (another node's learner is not
+ * ready yet), the lock is released before waiting, so the node being waited for can finish its
+ * own join. If this process dies, the lease expires and the lock frees itself.
  */
 export async function joinCluster(options: JoinOptions): Promise<JoinOutcome> {
   // Only members that answer now: a dead member's client URL (the one being replaced) would make
@@ -50,70 +66,80 @@ export async function joinCluster(options: JoinOptions): Promise<JoinOutcome> {
     });
   }
   const client = new ClusterClient({ endpoints, callTimeoutMs: options.callTimeoutMs, ...(options.tls ? { tls: options.tls } : {}) });
-  const remaining = (): number => Math.max(1, options.deadline - Date.now());
+  const progress: JoinProgress = { changes: [], removalsLeft: 1, replaceOwn: options.replaceOwn };
   try {
-    const lock = await retry(() => client.tryLock(JOIN_LOCK_KEY, LOCK_TTL_SECONDS), {
-      timeoutMs: remaining(),
-      what: `take the join lock in cluster ${options.clusterId}`,
-      hint: 'another node is joining; if none is, the lock expires by itself within 30s',
-      onRetry: (error, attempt) => options.logger.debug({ attempt, error: String(error) }, 'join lock busy, retrying'),
-    });
-    try {
-      return await applySteps(client, options, remaining);
-    } finally {
-      await lock.release().catch((error: unknown) => options.logger.warn({ error: String(error) }, 'could not release the join lock; its lease will expire'));
-    }
+    return await retry(
+      async () => {
+        const lock = await client.tryLock(JOIN_LOCK_KEY, LOCK_TTL_SECONDS);
+        try {
+          return await stepsUnderLock(client, options, progress);
+        } finally {
+          await lock.release().catch((error: unknown) => options.logger.warn({ error: describeError(error) }, 'could not release the join lock; its lease will expire'));
+        }
+      },
+      {
+        timeoutMs: Math.max(1, options.deadline - Date.now()),
+        what: `join cluster ${options.clusterId}`,
+        hint: 'another node is joining; if none is, the lock expires by itself within 30s',
+        maxDelayMs: 2000,
+        onRetry: (error, attempt) => {
+          if (isMusterError(error) && error.code === 'ETCD_LOCK_HELD') options.logger.info({ attempt }, 'join lock held by another node, waiting');
+          else options.logger.info({ attempt, error: describeError(error) }, 'etcd membership change not possible yet, retrying');
+        },
+      },
+    );
   } finally {
     client.close();
   }
 }
 
-async function applySteps(client: ClusterClient, options: JoinOptions, remaining: () => number): Promise<JoinOutcome> {
-  const changes: string[] = [];
-  let removalsLeft = 1;
-  let replaceOwn = options.replaceOwn;
-  return retry(
-    async () => {
-      for (;;) {
-        const { clusterId, members } = await client.memberList();
-        if (clusterId !== options.clusterId) {
-          throw new MusterError(`the endpoints answered for cluster ${clusterId}, but the probes saw cluster ${options.clusterId}`, {
-            code: 'ETCD_CLUSTER_CHANGED',
-            kind: 'unsafe',
-            hint: 'two clusters may be running; check `etcdctl member list` on each peer',
-          });
-        }
-        const alive = await aliveMembers(members, options);
-        const step = planMembership({ self: options.self, members, discoveredPeerUrls: options.discoveredPeerUrls, alive, replaceOwn, removalsLeft });
-        options.logger.info({ step: step.kind, reason: step.reason }, 'etcd membership step');
-        const outcome = await applyStep(client, step, options);
-        if (step.kind === 'remove') {
-          removalsLeft -= 1;
-          if (step.member.peerURLs.includes(options.self.peerUrl)) replaceOwn = false;
-        }
-        changes.push(`${step.kind}: ${step.reason}`);
-        if (outcome) return { members: outcome, changes };
-      }
-    },
-    {
-      timeoutMs: remaining(),
-      what: `join cluster ${options.clusterId}`,
-      maxDelayMs: 2000,
-      onRetry: (error, attempt) => options.logger.info({ attempt, error: String(error) }, 'etcd membership change not possible yet, retrying'),
-    },
-  );
+async function stepsUnderLock(client: ClusterClient, options: JoinOptions, progress: JoinProgress): Promise<JoinOutcome> {
+  const discovery = await options.discover();
+  for (;;) {
+    const { clusterId, members } = await client.memberList();
+    if (clusterId !== options.clusterId) {
+      throw new MusterError(`the endpoints answered for cluster ${clusterId}, but the probes saw cluster ${options.clusterId}`, {
+        code: 'ETCD_CLUSTER_CHANGED',
+        kind: 'unsafe',
+        hint: 'two clusters may be running; check `etcdctl member list` on each peer',
+      });
+    }
+    const alive = await aliveMembers(members, options);
+    const now = Date.now();
+    const unstartedSince = await recordSightings(client, members, await readSightings(client), options.self, now);
+    const step = planMembership({
+      self: options.self,
+      members,
+      discovery,
+      alive,
+      replaceOwn: progress.replaceOwn,
+      removalsLeft: progress.removalsLeft,
+      unstartedSince,
+      now,
+      unstartedGraceMs: options.unstartedGraceMs,
+    });
+    options.logger.info({ step: step.kind, reason: step.reason }, 'etcd membership step');
+    const outcome = await applyStep(client, step, options);
+    if (step.kind === 'remove') {
+      progress.removalsLeft -= 1;
+      if (step.member.peerURLs.includes(options.self.peerUrl)) progress.replaceOwn = false;
+    }
+    progress.changes.push(`${step.kind}: ${step.reason}`);
+    if (outcome) return { members: outcome, changes: progress.changes };
+  }
 }
 
 async function applyStep(client: ClusterClient, step: MembershipStep, options: JoinOptions): Promise<Member[] | undefined> {
   switch (step.kind) {
     case 'remove':
+    case 'remove-unstarted':
       await client.remove(step.member.id);
       return undefined;
     case 'promote-learner':
       await client.promote(step.member.id);
       return undefined;
     case 'wait':
-      throw new MusterError(step.reason, { code: 'ETCD_JOIN_WAIT', kind: 'unavailable', retryable: true });
+      throw new MusterError(step.reason, { code: 'ETCD_JOIN_WAIT', kind: 'unavailable', retryable: true, ...(step.hint === undefined ? {} : { hint: step.hint }) });
     case 'add-self':
       return client.addLearner(options.self.peerUrl);
     case 'reuse-self':

@@ -1,23 +1,41 @@
+import { formatDuration } from '../core/duration.js';
 import { isStarted, quorum, type Member, type SelfUrls } from './types.js';
+
+/** The peers as a discovery taken under the join lock sees them. */
+export interface PeerView {
+  /** Peer URLs of every discovered peer. */
+  peerUrls: ReadonlySet<string>;
+  /** Node names by peer URL, for messages about members that have no name yet. */
+  names: ReadonlyMap<string, string>;
+  /** The platform vouches for the whole group: only then is a member absent from it stale. */
+  complete: boolean;
+  incompleteReason?: string;
+}
 
 export interface MembershipInput {
   self: SelfUrls;
   /** The member list read under the join lock. */
   members: readonly Member[];
-  /** Peer URLs of every peer of a successful discovery. */
-  discoveredPeerUrls: ReadonlySet<string>;
+  /** A discovery taken under the join lock, after every earlier joiner released it. */
+  discovery: PeerView;
   /** Ids of members that answered a probe as members of this cluster just now. */
   alive: ReadonlySet<string>;
   /** This node's own entry has run before but its data is gone: it must be replaced. */
   replaceOwn: boolean;
-  /** Removals still allowed in this run (the rule is at most one). */
+  /** Removals of stale members still allowed in this run (the rule is at most one). */
   removalsLeft: number;
+  /** When a muster first saw each unstarted learner (ms since the epoch), as recorded in the cluster. */
+  unstartedSince: ReadonlyMap<string, number>;
+  now: number;
+  /** How long a learner may stay unstarted before a joiner removes it. */
+  unstartedGraceMs: number;
 }
 
 export type MembershipStep =
   | { kind: 'remove'; member: Member; reason: string }
+  | { kind: 'remove-unstarted'; member: Member; reason: string }
   | { kind: 'promote-learner'; member: Member; reason: string }
-  | { kind: 'wait'; reason: string }
+  | { kind: 'wait'; reason: string; hint?: string }
   | { kind: 'add-self'; reason: string }
   | { kind: 'reuse-self'; member: Member; reason: string };
 
@@ -27,11 +45,12 @@ const label = (member: Member): string => member.name || `unstarted member ${mem
  * The next change to the member list for this node to join, decided under the join lock.
  * Called again after each change until it says add-self or reuse-self. Pure.
  *
- * Rules: stale members (absent from a successful discovery) are removed, at most one per run
- * and never so that the started voting members fall below quorum; this node is added as a
- * learner (etcd 3.4 allows one learner at a time, so an in-sync learner of another joiner is
- * promoted first, or waited for); an entry that already carries this node's peer URL is reused,
- * never added twice.
+ * Rules: stale members (absent from a successful, complete discovery taken under the lock, so a
+ * node that joined while this one waited is never one) are removed, at most one per run and never
+ * so that the started voting members fall below quorum; this node is added as a learner (etcd 3.4
+ * allows one learner at a time, so an in-sync learner of another joiner is promoted first, an
+ * unstarted one waited for, and removed once it has stayed unstarted for the grace period); an
+ * entry that already carries this node's peer URL is reused, never added twice.
  */
 export function planMembership(input: MembershipInput): MembershipStep {
   const ownEntry = input.members.find((member) => member.peerURLs.includes(input.self.peerUrl));
@@ -45,9 +64,8 @@ export function planMembership(input: MembershipInput): MembershipStep {
     return { kind: 'remove', member: ownEntry, reason: `this node's old entry ${label(ownEntry)} has no data behind it any more` };
   }
 
-  const stale = others
-    .filter((member) => !member.peerURLs.some((url) => input.discoveredPeerUrls.has(url)))
-    .sort(stalenessOrder(input.alive));
+  const absent = others.filter((member) => !member.peerURLs.some((url) => input.discovery.peerUrls.has(url)));
+  const stale = input.discovery.complete ? [...absent].sort(stalenessOrder(input.alive)) : [];
   const removable = stale.find((member) => keepsQuorum(input.members, member, input.alive));
   const blockingLearner = others.find((member) => member.isLearner);
 
@@ -59,12 +77,38 @@ export function planMembership(input: MembershipInput): MembershipStep {
     if (isStarted(blockingLearner)) {
       return { kind: 'promote-learner', member: blockingLearner, reason: `learner ${label(blockingLearner)} must be promoted before another can be added` };
     }
-    return { kind: 'wait', reason: `learner ${label(blockingLearner)} was added but has not started yet; etcd allows one learner at a time` };
+    return unstartedLearnerStep(blockingLearner, input);
   }
   if (ownEntry) {
     return { kind: 'reuse-self', member: ownEntry, reason: `this node's peer URL is already a member (${ownEntry.id}): reuse it, never add twice` };
   }
-  return { kind: 'add-self', reason: `add ${input.self.name} (${input.self.peerUrl}) as a learner` };
+  const kept = absent.length > 0 && !input.discovery.complete ? `; ${absent.map(label).join(', ')} kept though not discovered: ${input.discovery.incompleteReason ?? 'the discovery is incomplete'}` : '';
+  return { kind: 'add-self', reason: `add ${input.self.name} (${input.self.peerUrl}) as a learner${kept}` };
+}
+
+/**
+ * Another node's learner that was added but never started: etcd takes no second learner until it
+ * is promoted, so every later join waits. It holds no data and no vote, so once it has been seen
+ * unstarted for the whole grace period it is removed; until then the wait names it.
+ */
+function unstartedLearnerStep(learner: Member, input: MembershipInput): MembershipStep {
+  const peerUrl = learner.peerURLs[0] ?? '?';
+  const node = input.discovery.names.get(peerUrl);
+  const who = `learner ${learner.id} (${peerUrl}${node === undefined ? ', a node not among the discovered peers' : `, node ${node}`})`;
+  const since = input.unstartedSince.get(learner.id) ?? input.now;
+  const unstartedFor = Math.max(0, input.now - since);
+  if (unstartedFor >= input.unstartedGraceMs) {
+    return {
+      kind: 'remove-unstarted',
+      member: learner,
+      reason: `${who} has not started in the ${formatDuration(unstartedFor)} since it was first seen (etcd.unstarted_grace ${formatDuration(input.unstartedGraceMs)}): remove it; it holds no data and no vote`,
+    };
+  }
+  return {
+    kind: 'wait',
+    reason: `${who} was added but has not started (first seen ${formatDuration(unstartedFor)} ago); etcd allows one learner at a time, so this join waits; it is removed once it has been unstarted for etcd.unstarted_grace (${formatDuration(input.unstartedGraceMs)}, in ${formatDuration(input.unstartedGraceMs - unstartedFor)})`,
+    hint: `start etcd on ${node ?? `the node at ${peerUrl}`}, or, if it will not come back, remove the learner now: etcdctl member remove ${learner.id}`,
+  };
 }
 
 /** Would the started voters that are alive still make a quorum without `member`? */

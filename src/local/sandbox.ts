@@ -192,16 +192,21 @@ export async function sandboxDown(options: SandboxOptions & { keep?: boolean }):
 }
 
 async function bootNode(layout: SandboxLayout, node: SandboxNode, settings: SandboxSettings, etcdBinary: string): Promise<void> {
-  await writeFileAtomic(layout.nodeConfig(node.name), renderNodeConfig(node.name, layout.nodeRoot(node.name), settings));
+  await prepareNode(layout, node.name, settings);
+  await startNode(layout, node.name, etcdBinary);
+}
+
+/** A node's config and its link to the group's zone: everything it needs before it boots. */
+export async function prepareNode(layout: SandboxLayout, name: string, settings: SandboxSettings): Promise<void> {
+  await writeFileAtomic(layout.nodeConfig(name), renderNodeConfig(name, layout.nodeRoot(name), settings));
   // One zone for the whole group, as a real DNS server would hold it: every node's zone
   // directory is the sandbox's, so a node that boots later updates what the others wrote.
-  const zoneDir = join(layout.nodeRoot(node.name), dirname(SANDBOX_ZONE_FILE));
+  const zoneDir = join(layout.nodeRoot(name), dirname(SANDBOX_ZONE_FILE));
   await mkdir(dirname(zoneDir), { recursive: true });
   await mkdir(layout.zoneDir, { recursive: true });
   await symlink(layout.zoneDir, zoneDir).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;
   });
-  await startNode(layout, node.name, etcdBinary);
 }
 
 async function waitHealthy(layout: SandboxLayout, timeoutMs: number): Promise<SandboxView> {
