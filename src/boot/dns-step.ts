@@ -1,10 +1,11 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import { describeError } from '../core/errors.js';
-import { retry } from '../core/retry.js';
+import { defaultIsRetryable, retry } from '../core/retry.js';
 import type { DnsConfig } from '../dns/config-schema.js';
 import { isEmptyChangeSet, planDns } from '../dns/plan.js';
 import { createDnsProvider } from '../dns/registry.js';
+import { isZoneChanged } from '../dns/zone-changed.js';
 import type { Discovery } from '../platform/types.js';
 import { desiredRecords, type NamedPeer } from './desired-records.js';
 import { peerHostname } from './peer-hostname.js';
@@ -35,9 +36,11 @@ export async function runDnsStep(config: Config & { dns: DnsConfig }, discovery:
   }
   const desired = desiredRecords({ zone: dns.zone, ttl: dns.ttl, records: dns.records, peers, etcd: config.etcd });
   const provider = await createDnsProvider(dns.provider, { zone: dns.zone, root: config.root });
-  // Nodes that boot together write the same zone at the same moment; a provider that sees the
-  // zone change between its read and its write refuses (retryable), and the whole
-  // read-plan-apply round runs again on the new state.
+  // Nodes that boot together write the same zone at the same moment: the ones that lose the race
+  // find the zone changed since they listed it (every provider says so with DNS_ZONE_CHANGED, and
+  // applies nothing of the refused write). Resending their stale changes cannot help; the whole
+  // list-plan-apply round runs again on the new state, where the winner's records usually leave
+  // nothing to do. Transient (retryable) failures run the round again too.
   return retry(
     async () => {
       const current = await provider.list();
@@ -45,15 +48,17 @@ export async function runDnsStep(config: Config & { dns: DnsConfig }, discovery:
       for (const conflict of plan.conflicts) logger.warn({ record: `${conflict.record.name} ${conflict.record.type}`, reason: conflict.reason }, 'dns: conflict, record left alone');
       const empty = isEmptyChangeSet(plan.changes);
       if (dryRun || empty) return { summary: dryRun && !empty ? plan.summary.map((line) => (/^(create|update|delete) /.test(line) ? `would ${line}` : line)) : plan.summary, writeCalls: 0, conflicts: plan.conflicts.length };
-      const { writeCalls } = await provider.apply(plan.changes);
-      return { summary: plan.summary, writeCalls, conflicts: plan.conflicts.length };
+      const { writeCalls, notes = [] } = await provider.apply(plan.changes);
+      for (const note of notes) logger.warn({ note }, 'dns: left alone while applying');
+      return { summary: [...plan.summary, ...notes.map((note) => `note ${note}`)], writeCalls, conflicts: plan.conflicts.length };
     },
     {
       timeoutMs: config.etcd.timeout,
       initialDelayMs: 100,
       maxDelayMs: 2000,
+      isRetryable: (error) => isZoneChanged(error) || defaultIsRetryable(error),
       what: `dns: sync zone ${dns.zone} through ${dns.provider.type}`,
-      onRetry: (error, attempt) => logger.info({ attempt, error: describeError(error) }, 'dns: sync not applied, retrying on the current zone'),
+      onRetry: (error, attempt) => logger.info({ attempt, error: describeError(error) }, 'dns: sync not applied, listing the zone and planning again'),
     },
   );
 }

@@ -60,7 +60,9 @@ export const dnsConfigSchema = z.strictObject({
   take_over: z
     .boolean()
     .default(false)
-    .describe('Adopt wanted record sets that exist without muster\'s ownership record (e.g. made by NodeReg). Records muster does not want are never deleted.'),
+    .describe(
+      'Adopt wanted record sets that exist without any ownership record (e.g. made by NodeReg). A record set another owner_id owns, or whose ownership record muster cannot read, is never adopted: it stays a conflict. Records muster does not want are never deleted.',
+    ),
   ttl: z.number().int().min(0).max(2 ** 31 - 1).default(60).describe('TTL in seconds of the records muster writes.'),
   records: dnsRecordsSchema.prefault({}).describe('Which records to publish.'),
   provider: dnsProviderSchema.describe('Where the zone lives: route53, rfc2136 (BIND and other RFC 2136 servers), coredns-etcd or zone-file.'),

@@ -1,28 +1,49 @@
 /**
  * Who owns a record set: a TXT ownership registry, as external-dns keeps one. For every record
- * set muster manages there is a TXT record set
+ * set muster manages there is a TXT record set at a name of its own, saying who owns which set:
  *
- *     _muster-owner.<type in lower case>.<name>   TXT   "heritage=muster,muster/owner=<owner_id>"
+ *     <type>.<name>   →  _muster-owner.<type>.<name>            TXT  "heritage=muster,muster/owner=<owner_id>,muster/record=<TYPE>/<name>"
+ *     <type> *.<rest> →  _muster-owner.<type>-wildcard.<rest>   TXT  (the same value, with the "*" in the record field)
  *
- * e.g. node1.example.com. A → _muster-owner.a.node1.example.com. TXT. Why this naming:
+ * e.g. node1.example.com. A    → _muster-owner.a.node1.example.com. TXT
+ *                                 "heritage=muster,muster/owner=cluster-a,muster/record=A/node1.example.com."
+ *      *.apps.example.com. A   → _muster-owner.a-wildcard.apps.example.com. TXT
+ *                                 "heritage=muster,muster/owner=cluster-a,muster/record=A/*.apps.example.com."
+ * Why this naming:
  * - a separate name (not a TXT at the record's own name) can coexist with a CNAME, which allows no
  *   other data at its name, and does not mix with the user's own TXT records (SPF, verification);
  * - the type label keeps ownership per record set (an A and an AAAA at one name are owned apart);
- * - the "_" label cannot be a host name, so it never collides with a real host.
- * A wildcard's "*" may only be the first label of a name, so it is spelled "_wildcard" inside an
- * ownership name (*.apps.example.com. A → _muster-owner.a._wildcard.apps.example.com.).
+ * - the "_" label cannot be a host name, so it never collides with a real host;
+ * - a "*" may only be the first label of a name, so a wildcard is marked in the type label, not
+ *   spelled as a label of its own: type labels are a fixed set (a, aaaa, cname, srv, txt, each
+ *   with or without "-wildcard"), so no label of a record's name can be mistaken for one, and
+ *   every record set has one ownership name that stands for it alone. (The previous release
+ *   spelled "*" as a "_wildcard" label, the name a literal _wildcard.<rest> also maps to: two
+ *   record sets shared one ownership record, and muster deleted a record it did not own.)
+ * The value names the record set as well (external-dns's registry carries its resource too), so a
+ * TXT at the wrong name is never taken as ownership of the set there: a value whose record field
+ * names another record set makes the set at that name someone else's.
+ *
+ * Upgrading: the previous release wrote values without the record field. Such a value is read as
+ * owned (legacy), and the plan rewrites it in this format; but at a name that release spelled
+ * ambiguously (_muster-owner.<type>._wildcard.<rest>: *.<rest> or _wildcard.<rest>?) it is
+ * unreadable, so muster never changes or deletes the set or the TXT there, and reports a conflict.
  *
  * The ownership TXT is created in the same change as its record and deleted with it; a record
- * without one is someone else's, and muster does not touch it (unless take_over is set).
+ * without one is someone else's, and muster does not touch it (unless take_over adopts it, which
+ * it does only for a record set with no ownership record at all).
  */
 import { MusterError } from '../core/errors.js';
 import { invalidRecord, isRecordType, recordKey } from './record.js';
 import type { RecordSet, RecordType } from './types.js';
 
 export const OWNERSHIP_LABEL = '_muster-owner';
-const WILDCARD_LABEL = '_wildcard';
+const WILDCARD_SUFFIX = '-wildcard';
+/** How the previous release spelled a wildcard's "*" inside an ownership name. */
+const LEGACY_WILDCARD_LABEL = '_wildcard';
 const HERITAGE = 'heritage=muster';
 const OWNER_KEY = 'muster/owner';
+const RECORD_KEY = 'muster/record';
 
 /** Owner ids go inside a comma-separated key=value TXT: no commas, no "=", no spaces. */
 export const OWNER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,62}$/;
@@ -48,8 +69,9 @@ export function isOwnershipRecord(set: RecordSet): boolean {
 
 /** The name of the ownership TXT of a record set; throws when it would be too long for DNS. */
 export function ownershipName(target: { name: string; type: RecordType }): string {
-  const name = target.name.startsWith('*.') ? `${WILDCARD_LABEL}${target.name.slice(1)}` : target.name;
-  const ownership = `${OWNERSHIP_LABEL}.${target.type.toLowerCase()}.${name}`;
+  const wildcard = target.name.startsWith('*.');
+  const typeLabel = `${target.type.toLowerCase()}${wildcard ? WILDCARD_SUFFIX : ''}`;
+  const ownership = `${OWNERSHIP_LABEL}.${typeLabel}.${wildcard ? target.name.slice(2) : target.name}`;
   if (ownership.length - 1 > 253) {
     throw invalidRecord(`${target.name} ${target.type}`, `its ownership record ${ownership} would be longer than 253 characters`, 'use a shorter name');
   }
@@ -62,42 +84,49 @@ export function ownershipTarget(name: string): { name: string; type: RecordType 
   const rest = name.slice(OWNERSHIP_LABEL.length + 1);
   const dot = rest.indexOf('.');
   if (dot < 0) return undefined;
-  const type = rest.slice(0, dot).toUpperCase();
-  let target = rest.slice(dot + 1);
+  const label = rest.slice(0, dot);
+  const wildcard = label.endsWith(WILDCARD_SUFFIX);
+  const type = (wildcard ? label.slice(0, -WILDCARD_SUFFIX.length) : label).toUpperCase();
+  const target = rest.slice(dot + 1);
   if (!isRecordType(type) || target === '') return undefined;
-  if (target.startsWith(`${WILDCARD_LABEL}.`)) target = `*${target.slice(WILDCARD_LABEL.length)}`;
-  return { name: target, type };
+  return { name: wildcard ? `*.${target}` : target, type };
 }
 
-export function ownershipValue(ownerId: string): string {
-  return `${HERITAGE},${OWNER_KEY}=${ownerId}`;
+/** The ownership TXT value of a record set owned by ownerId. */
+export function ownershipValue(ownerId: string, target: { name: string; type: RecordType }): string {
+  return `${HERITAGE},${OWNER_KEY}=${ownerId},${RECORD_KEY}=${recordField(target)}`;
 }
 
-/** The owner id in an ownership TXT value, or undefined if it is not muster's format. */
-export function parseOwnershipValue(value: string): string | undefined {
+/**
+ * The fields of an ownership TXT value, or undefined if it is not muster's format. `record` is
+ * missing from values the previous release wrote.
+ */
+export function parseOwnershipValue(value: string): { owner: string; record?: string } | undefined {
   const fields = value.split(',').map((field) => field.trim());
   if (!fields.includes(HERITAGE)) return undefined;
-  const owner = fields.find((field) => field.startsWith(`${OWNER_KEY}=`));
-  return owner === undefined ? undefined : owner.slice(OWNER_KEY.length + 1) || undefined;
+  const field = (key: string): string | undefined => fields.find((candidate) => candidate.startsWith(`${key}=`))?.slice(key.length + 1);
+  const owner = field(OWNER_KEY);
+  if (owner === undefined || owner === '') return undefined;
+  const record = field(RECORD_KEY);
+  return record === undefined ? { owner } : { owner, record };
 }
 
 /** The ownership TXT for a record set owned by ownerId; it shares the record's TTL. */
 export function ownershipRecord(target: RecordSet, ownerId: string): RecordSet {
-  return { name: ownershipName(target), type: 'TXT', ttl: target.ttl, values: [ownershipValue(ownerId)] };
-}
-
-/** Ownership records for every desired record set. */
-export function ownershipRecords(desired: readonly RecordSet[], ownerId: string): RecordSet[] {
-  return desired.map((set) => ownershipRecord(set, ownerId));
+  return { name: ownershipName(target), type: 'TXT', ttl: target.ttl, values: [ownershipValue(ownerId, target)] };
 }
 
 export type Ownership =
   /** No ownership TXT: someone else made the record (or no record exists). */
   | { kind: 'none' }
-  /** A muster ownership TXT naming this owner id. */
-  | { kind: 'owned'; owner: string; record: RecordSet }
-  /** A TXT at the ownership name that is not in muster's format (or names several owners). */
-  | { kind: 'unreadable'; record: RecordSet };
+  /** A muster ownership TXT naming this owner id; `legacy`: in the previous release's format. */
+  | { kind: 'owned'; owner: string; record: RecordSet; legacy: boolean }
+  /**
+   * A TXT at the ownership name that muster cannot take as the set's ownership: not muster's
+   * format, several owners, another record set in its record field, or a legacy value at a name
+   * that was ambiguous. `reason` completes "its ownership record <name> …".
+   */
+  | { kind: 'unreadable'; record: RecordSet; reason: string };
 
 export interface OwnershipIndex {
   /** Who owns the record set with this name and type. */
@@ -118,11 +147,37 @@ export function readOwnership(current: readonly RecordSet[]): OwnershipIndex {
     records,
     ownerOf(target) {
       const entry = records.get(recordKey(target));
-      if (!entry) return { kind: 'none' };
-      const owners = new Set(entry.record.values.map(parseOwnershipValue));
-      const [owner] = owners;
-      if (owners.size !== 1 || owner === undefined) return { kind: 'unreadable', record: entry.record };
-      return { kind: 'owned', owner, record: entry.record };
+      return entry ? ownershipOf(target, entry.record) : { kind: 'none' };
     },
   };
+}
+
+function ownershipOf(target: { name: string; type: RecordType }, record: RecordSet): Ownership {
+  const unreadable = (reason: string): Ownership => ({ kind: 'unreadable', record, reason });
+  const values = record.values.map(parseOwnershipValue);
+  if (values.some((value) => value === undefined)) return unreadable("is not in muster's format");
+  const parsed = values as { owner: string; record?: string }[];
+  const owners = [...new Set(parsed.map((value) => value.owner))];
+  const [owner] = owners;
+  if (owner === undefined || owners.length > 1) return unreadable(`names several owners (${owners.map((o) => `"${o}"`).join(', ')})`);
+  const other = parsed.find((value) => value.record !== undefined && value.record !== recordField(target));
+  if (other?.record !== undefined) return unreadable(`stands for ${describeField(other.record)}, not for this record set`);
+  const legacy = parsed.some((value) => value.record === undefined);
+  if (legacy && target.name.startsWith(`${LEGACY_WILDCARD_LABEL}.`)) {
+    return unreadable(
+      `was written by the previous release, for which this name stood for both ${target.name} and *.${target.name.slice(LEGACY_WILDCARD_LABEL.length + 1)}, so muster cannot tell which one it owns`,
+    );
+  }
+  return { kind: 'owned', owner, record, legacy };
+}
+
+/** "A/node1.example.com.": the record field of an ownership value. */
+function recordField(target: { name: string; type: RecordType }): string {
+  return `${target.type}/${target.name}`;
+}
+
+/** A record field for people: "node1.example.com. A". */
+function describeField(field: string): string {
+  const slash = field.indexOf('/');
+  return slash < 0 ? `"${field}"` : `${field.slice(slash + 1)} ${field.slice(0, slash)}`;
 }

@@ -10,6 +10,9 @@ const rr = (name: string, type: string, values: string[], ttl = 60): RecordSet =
 const owned = (set: RecordSet, owner = 'muster'): RecordSet[] => [set, ownershipRecord(set, owner)];
 const plan = (input: Partial<DnsPlanInput>) => planDns({ desired: [], current: [], ownerId: 'muster', policy: 'sync', takeOver: false, ...input });
 const names = (sets: readonly RecordSet[]) => sets.map((set) => `${set.name} ${set.type}`);
+const txt = (name: string, value: string): RecordSet => rr(name, 'TXT', [value]);
+/** An ownership value as the previous release wrote it: no record field. */
+const LEGACY = 'heritage=muster,muster/owner=muster';
 
 const node1 = rr('node1', 'A', ['10.0.0.1']);
 const node2 = rr('node2', 'A', ['10.0.0.2']);
@@ -23,7 +26,7 @@ describe('planDns', () => {
       'node2.example.com. A',
       '_muster-owner.a.node2.example.com. TXT',
     ]);
-    assert.deepEqual(result.changes.create[1]?.values, ['heritage=muster,muster/owner=muster']);
+    assert.deepEqual(result.changes.create[1]?.values, ['heritage=muster,muster/owner=muster,muster/record=A/node1.example.com.']);
     assert.deepEqual(result.conflicts, []);
     assert.deepEqual(result.summary, result.changes.create.map((set) => `create ${set.name} ${set.type} ${set.ttl} ${set.type === 'TXT' ? JSON.stringify(set.values[0]) : set.values[0]}`));
   });
@@ -64,8 +67,20 @@ describe('planDns', () => {
     const result = plan({ desired: [node1], current: [foreign], takeOver: true });
     assert.deepEqual(result.changes.update, [{ from: foreign, to: node1 }]);
     assert.deepEqual(result.changes.create, [ownershipRecord(node1, 'muster')]);
-    const otherOwner = plan({ desired: [node1], current: owned(node1, 'cluster-b'), takeOver: true });
-    assert.deepEqual(otherOwner.changes.update, [{ from: ownershipRecord(node1, 'cluster-b'), to: ownershipRecord(node1, 'muster') }]);
+  });
+
+  it('take-over adopts only record sets without any ownership record, never another owner\'s', () => {
+    // Two clusters with take_over sharing a zone would otherwise take a record from each other forever.
+    const otherOwner = plan({ desired: [rr('node1', 'A', ['10.0.0.5'])], current: owned(node1, 'cluster-b'), takeOver: true });
+    assert.ok(isEmptyChangeSet(otherOwner.changes), otherOwner.summary.join('; '));
+    assert.match(otherOwner.conflicts[0]?.reason ?? '', /owned by "cluster-b"/);
+    assert.doesNotMatch(otherOwner.conflicts[0]?.reason ?? '', /take_over/, 'take_over would not help, so it is not suggested');
+    const stray = plan({ desired: [node1], current: [ownershipRecord(node1, 'cluster-b')], takeOver: true });
+    assert.ok(isEmptyChangeSet(stray.changes));
+    assert.equal(stray.conflicts.length, 1);
+    const unreadable = plan({ desired: [node1], current: [node1, txt('_muster-owner.a.node1', 'written by hand')], takeOver: true });
+    assert.ok(isEmptyChangeSet(unreadable.changes));
+    assert.match(unreadable.conflicts[0]?.reason ?? '', /not in muster's format/);
   });
 
   it('take-over never deletes records muster does not own', () => {
@@ -78,7 +93,7 @@ describe('planDns', () => {
     assert.deepEqual(names(result.changes.delete), ['node1.example.com. A', '_muster-owner.a.node1.example.com. TXT']);
     assert.deepEqual(result.changes.create, []);
     assert.deepEqual(result.changes.update, []);
-    assert.deepEqual(result.summary, [`delete node1.example.com. A 60 10.0.0.1`, `delete _muster-owner.a.node1.example.com. TXT 60 "heritage=muster,muster/owner=muster"`]);
+    assert.deepEqual(result.summary, [`delete node1.example.com. A 60 10.0.0.1`, `delete _muster-owner.a.node1.example.com. TXT 60 "heritage=muster,muster/owner=muster,muster/record=A/node1.example.com."`]);
   });
 
   it('sync deletes an ownership record left without its record (a crash between two writes)', () => {
@@ -142,12 +157,61 @@ describe('planDns', () => {
     assert.deepEqual(plan({ desired: [node1, node1] }).changes.create.length, 2, 'identical duplicates are one record set');
   });
 
-  it('keeps wildcard ownership within DNS syntax', () => {
+  it('marks a wildcard in the type label of its ownership name, within DNS syntax', () => {
     const wildcard = rr('*.apps', 'A', ['10.0.0.1']);
     const result = plan({ desired: [wildcard] });
-    assert.deepEqual(names(result.changes.create), ['*.apps.example.com. A', '_muster-owner.a._wildcard.apps.example.com. TXT']);
+    assert.deepEqual(names(result.changes.create), ['*.apps.example.com. A', '_muster-owner.a-wildcard.apps.example.com. TXT']);
+    assert.deepEqual(result.changes.create[1]?.values, ['heritage=muster,muster/owner=muster,muster/record=A/*.apps.example.com.']);
     assert.ok(isEmptyChangeSet(plan({ desired: [wildcard], current: result.changes.create }).changes));
     assert.equal(plan({ current: result.changes.create }).changes.delete.length, 2);
+  });
+
+  it('keeps a wildcard and a literal "_wildcard" label apart, and never deletes the one it does not own', () => {
+    const literal = rr('_wildcard.apps', 'A', ['10.0.0.1']);
+    const wildcard = rr('*.apps', 'A', ['10.0.0.9']); // someone else's
+    const current = [...owned(literal), wildcard];
+    const keep = plan({ desired: [literal], current });
+    assert.ok(isEmptyChangeSet(keep.changes), keep.summary.join('; '));
+    assert.deepEqual(keep.conflicts, []);
+    const gone = plan({ desired: [], current });
+    assert.deepEqual(names(gone.changes.delete), ['_wildcard.apps.example.com. A', '_muster-owner.a._wildcard.apps.example.com. TXT']);
+  });
+
+  it('treats a record set whose ownership record names another record set as someone else\'s', () => {
+    const current = [node1, txt('_muster-owner.a.node1', 'heritage=muster,muster/owner=muster,muster/record=A/node2.example.com.')];
+    assert.ok(isEmptyChangeSet(plan({ desired: [], current }).changes), 'never deleted');
+    const changed = plan({ desired: [rr('node1', 'A', ['10.0.0.5'])], current, takeOver: true });
+    assert.ok(isEmptyChangeSet(changed.changes), 'never changed, even with take_over');
+    assert.match(changed.conflicts[0]?.reason ?? '', /stands for node2\.example\.com\. A/);
+  });
+
+  it('upgrades an ownership record of the previous release (no record field) to the new format', () => {
+    const legacy = txt('_muster-owner.a.node1', LEGACY);
+    const keep = plan({ desired: [node1], current: [node1, legacy] });
+    assert.deepEqual(keep.conflicts, []);
+    assert.deepEqual(keep.changes.update, [{ from: legacy, to: ownershipRecord(node1, 'muster') }]);
+    assert.deepEqual(keep.changes.create, []);
+    assert.deepEqual(plan({ desired: [], current: [node1, legacy] }).changes.delete, [node1, legacy], 'owned: deleted with its record');
+    assert.ok(isEmptyChangeSet(plan({ desired: [node1], current: [node1, legacy], policy: 'create-only' }).changes), 'create-only never updates');
+  });
+
+  it('never touches a legacy ownership record at a name the previous release spelled ambiguously', () => {
+    // The previous release wrote *.apps A's ownership at _muster-owner.a._wildcard.apps, the name
+    // that now (and then) also stands for a literal _wildcard.apps A: muster cannot tell which it meant.
+    const legacy = txt('_muster-owner.a._wildcard.apps', LEGACY);
+    const wildcard = rr('*.apps', 'A', ['10.0.0.1']);
+    const literal = rr('_wildcard.apps', 'A', ['10.0.0.2']);
+    const current = [wildcard, literal, legacy];
+    assert.ok(isEmptyChangeSet(plan({ desired: [], current }).changes), 'nothing deleted');
+    const want = plan({ desired: [wildcard, { ...literal, values: ['10.0.0.3'] }], current });
+    assert.ok(isEmptyChangeSet(want.changes));
+    assert.deepEqual(want.conflicts.map((note) => note.record.name), ['*.apps.example.com.', '_wildcard.apps.example.com.']);
+    assert.match(want.conflicts[1]?.reason ?? '', /previous release/);
+    // take_over adopts the wildcard (no ownership record at its name now), never the ambiguous one.
+    const adopt = plan({ desired: [wildcard, literal], current, takeOver: true });
+    assert.deepEqual(names(adopt.changes.create), ['_muster-owner.a-wildcard.apps.example.com. TXT']);
+    assert.deepEqual(adopt.changes.delete, []);
+    assert.deepEqual(adopt.conflicts.map((note) => note.record.name), ['_wildcard.apps.example.com.']);
   });
 
   it('is deterministic whatever the input order', () => {

@@ -1,12 +1,16 @@
 /**
  * The DNS plan: a pure function from (desired, current) record sets to the changes that make the
  * zone match, under muster's safety rules (external-dns's plan.Calculate plus its policies):
- * - muster changes or deletes only record sets it owns (ownership.ts); any other record set in
- *   the way is reported as a conflict and left alone, unless take_over is set, which adopts
- *   *desired* record sets (it never deletes someone else's records);
+ * - muster changes or deletes only record sets it owns (ownership.ts: its owner id, and a record
+ *   field naming that very set, or a legacy value at an unambiguous name); any other record set in
+ *   the way is reported as a conflict and left alone. take_over adopts *desired* record sets that
+ *   exist without any ownership record (made by hand, or by NodeReg); a set another owner id owns,
+ *   or whose ownership record muster cannot read, stays a conflict, or two clusters with take_over
+ *   would take it from each other on every run. take_over never deletes someone else's records;
  * - `sync` also deletes owned record sets that are no longer desired; `upsert-only` never
  *   deletes; `create-only` never updates or deletes;
- * - an ownership TXT is created with its record and deleted with it;
+ * - an ownership TXT is created with its record and deleted with it; one in the previous release's
+ *   format is rewritten in the current one (when the policy allows updates);
  * - a zone that already matches gives an empty change set.
  * Output is sorted, so two nodes planning the same zone print the same plan.
  *
@@ -75,8 +79,9 @@ export function planDns(input: DnsPlanInput): DnsPlan {
     const have = current.get(recordKey(want));
     const owner = ownership.ownerOf(want);
     const mine = owner.kind === 'owned' && owner.owner === ownerId;
+    // Someone else's set, or someone else's claim on the name: only an unclaimed set is adopted.
     const foreign = !mine && (have !== undefined || owner.kind !== 'none');
-    if (foreign && !input.takeOver) {
+    if (foreign && !(input.takeOver && owner.kind === 'none')) {
       conflicts.push({ record: want, reason: foreignReason(have, owner, want) });
       continue;
     }
@@ -87,7 +92,7 @@ export function planDns(input: DnsPlanInput): DnsPlan {
     }
     const haveOwnership = current.get(recordKey(wantOwnership));
     if (!haveOwnership) create.push(wantOwnership);
-    // Only the TTL (or a foreign owner being taken over) can differ here.
+    // Only the TTL, or a legacy value without the record field, can differ here.
     else if (!sameRecordSet(haveOwnership, wantOwnership) && allowsUpdate) update.push({ from: haveOwnership, to: wantOwnership });
   }
 
@@ -147,12 +152,12 @@ function validDesired(desired: readonly RecordSet[], conflicts: DnsNote[]): Map<
   return byKey;
 }
 
+/** Why a desired set is left alone; take_over is suggested only where it would help. */
 function foreignReason(have: RecordSet | undefined, owner: Ownership, want: RecordSet): string {
   const matches = have !== undefined && sameRecordSet(have, want) ? ' (its values already match)' : '';
-  const adopt = 'set dns.take_over: true to let muster manage it';
-  if (owner.kind === 'owned') return `owned by "${owner.owner}", not this muster${matches}; ${adopt}, or give both the same owner_id`;
-  if (owner.kind === 'unreadable') return `its ownership record ${owner.record.name} is not in muster's format${matches}; ${adopt}`;
-  return `exists without a muster ownership record, so someone else made it${matches}; ${adopt}`;
+  if (owner.kind === 'owned') return `owned by "${owner.owner}", not this muster${matches}; give both the same owner_id if they are one cluster`;
+  if (owner.kind === 'unreadable') return `its ownership record ${owner.record.name} ${owner.reason}${matches}; muster leaves both alone (remove that record by hand if it is stale)`;
+  return `exists without a muster ownership record, so someone else made it${matches}; set dns.take_over: true to let muster manage it`;
 }
 
 /**

@@ -26,6 +26,12 @@ export interface RecordChanges {
 export interface ApplyResult {
   /** API calls or protocol messages that changed the zone (0 for a no-op). */
   writeCalls: number;
+  /**
+   * What the provider left undone on purpose, one sentence each, for the user (the DNS step logs
+   * them as warnings and prints them with its summary): e.g. coredns-etcd never deletes a key
+   * another tool wrote, though it is part of a record set muster changed.
+   */
+  notes?: readonly string[];
 }
 
 export interface DnsProvider {
@@ -34,6 +40,11 @@ export interface DnsProvider {
   readonly zone: string;
   /** Every record set of a managed type in the zone. */
   list(signal?: AbortSignal): Promise<RecordSet[]>;
-  /** Applies the changes, batched within the provider's limits; an empty change set writes nothing. */
+  /**
+   * Applies the changes, batched within the provider's limits; an empty change set writes nothing.
+   * A write that finds the zone no longer as the changes expect (a set to create exists, a set to
+   * update or delete holds other values) applies nothing of itself and throws DNS_ZONE_CHANGED
+   * (zone-changed.ts): list and plan again.
+   */
   apply(changes: RecordChanges, signal?: AbortSignal): Promise<ApplyResult>;
 }

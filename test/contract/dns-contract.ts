@@ -17,7 +17,8 @@ const NO_CHANGES: RecordChanges = { create: [], update: [], delete: [] };
 /**
  * The contract every DNS provider passes: one suite, a three-line test file per provider
  * (`runDnsContract('memory', async () => ({ provider }))`). Each test works under its own label
- * (create., sync., bulk.) and with its own owner id, so tests never see each other's records.
+ * (create., sync., owners., race., bulk.) and with its own owner id, so tests never see each
+ * other's records.
  */
 export function runDnsContract(name: string, setup: () => Promise<DnsFixture>): void {
   describe(`dns contract: ${name}`, () => {
@@ -117,6 +118,74 @@ export function runDnsContract(name: string, setup: () => Promise<DnsFixture>): 
       await fixture.provider.apply((await sync([])).changes);
       assert.deepEqual(await under('sync'), sortRecordSets([foreign, taken]));
       await fixture.provider.apply({ create: [], update: [], delete: [foreign, taken] });
+    });
+
+    it('reads ownership records exactly: a legacy one is rewritten, one naming another record or spelled ambiguously is foreign', async () => {
+      const ownerId = 'contract-owners';
+      const sync = async (desired: RecordSet[]) => planDns({ desired, current: await fixture.provider.list(), ownerId, policy: 'sync', takeOver: false });
+      const a = (label: string, ip: string): RecordSet => make({ name: `${label}.owners`, type: 'A', ttl: 60, values: [ip] });
+      const txt = (name: string, value: string): RecordSet => make({ name, type: 'TXT', ttl: 60, values: [value] });
+      const legacy = `heritage=muster,muster/owner=${ownerId}`; // the previous release's value
+      const mine = a('mine', '192.0.2.20');
+      const foreign = [
+        a('other', '192.0.2.21'),
+        txt('_muster-owner.a.other.owners', `${legacy},muster/record=A/mine.owners.${zone}`),
+        // The previous release's spelling of *.owners TXT's ownership, which also stands for
+        // _wildcard.owners TXT (a TXT, since BIND refuses "_" in the name of an A record).
+        txt('_wildcard.owners', 'v=1'),
+        txt('_muster-owner.txt._wildcard.owners', legacy),
+      ];
+      await fixture.provider.apply({ create: [mine, txt('_muster-owner.a.mine.owners', legacy), ...foreign], update: [], delete: [] });
+
+      const first = await sync([mine]);
+      assert.deepEqual(first.summary, [
+        `update _muster-owner.a.mine.owners.${zone} TXT 60 "${legacy}" → 60 "${legacy},muster/record=A/mine.owners.${zone}"`,
+      ]);
+      await fixture.provider.apply(first.changes);
+      const second = await sync([mine]);
+      assert.ok(isEmptyChangeSet(second.changes), `second sync must plan nothing, planned: ${second.summary.join('; ')}`);
+      await agreesWithReadBack();
+
+      await fixture.provider.apply((await sync([])).changes);
+      assert.deepEqual(await under('owners'), sortRecordSets(foreign), 'only its own record set and ownership record are gone');
+      await fixture.provider.apply({ create: [], update: [], delete: foreign });
+    });
+
+    it('refuses a plan made before another writer changed the zone (DNS_ZONE_CHANGED), and changes nothing', async () => {
+      const ownerId = 'contract-race';
+      const sync = async (desired: RecordSet[]) => planDns({ desired, current: await fixture.provider.list(), ownerId, policy: 'sync', takeOver: false });
+      const a = (label: string, ip: string): RecordSet => make({ name: `${label}.race`, type: 'A', ttl: 60, values: [ip] });
+      const refused = async (changes: RecordChanges): Promise<void> => {
+        const before = await under('race');
+        await assert.rejects(fixture.provider.apply(changes), (error: Error & { code?: string }) => {
+          assert.equal(error.code, 'DNS_ZONE_CHANGED', error.message);
+          return true;
+        });
+        assert.deepEqual(await under('race'), before, 'nothing of the plan was applied');
+      };
+      const owned = [a('changed', '192.0.2.30'), a('owner', '192.0.2.31')];
+      await fixture.provider.apply((await sync(owned)).changes);
+
+      // Create: another writer created the set first.
+      const create = await sync([...owned, a('created', '192.0.2.32')]);
+      await fixture.provider.apply({ create: [a('created', '192.0.2.99')], update: [], delete: [] });
+      await refused(create.changes);
+
+      // Update: another writer changed the values the plan started from.
+      const [changed, owner] = owned as [RecordSet, RecordSet];
+      const update = await sync([{ ...changed, values: ['192.0.2.40'] }, owner]);
+      await fixture.provider.apply({ create: [], update: [{ from: changed, to: { ...changed, values: ['192.0.2.98'] } }], delete: [] });
+      await refused(update.changes);
+
+      // Delete: another owner took over the ownership record muster is about to delete with its record.
+      const removal = await sync([]);
+      const ownership = (await under('race')).find((set) => set.name === `_muster-owner.a.owner.race.${zone}`);
+      assert.ok(ownership);
+      await fixture.provider.apply({ create: [], update: [{ from: ownership, to: { ...ownership, values: [`heritage=muster,muster/owner=cluster-b,muster/record=A/owner.race.${zone}`] } }], delete: [] });
+      await refused(removal.changes);
+      await agreesWithReadBack();
+
+      await fixture.provider.apply({ create: [], update: [], delete: await under('race') });
     });
 
     it('syncs 1,000 record sets', async () => {

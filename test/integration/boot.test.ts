@@ -71,7 +71,7 @@ describe('muster boot on a static 3-node config', { concurrency: false }, () => 
       assert.deepEqual(await dig(`etcd.${ZONE}`, 'A'), [11, 12, 13].map((n) => `${prefix}.${n}`).sort());
       assert.deepEqual(await dig(`_etcd-server._tcp.${ZONE}`, 'SRV'), [11, 12, 13].map((n) => `0 0 2380 master-${n}.${ZONE}`));
       assert.deepEqual(await dig(`_etcd-client._tcp.${ZONE}`, 'SRV'), [11, 12, 13].map((n) => `0 0 2379 master-${n}.${ZONE}`));
-      assert.deepEqual(await dig(`_muster-owner.a.master-11.${ZONE}`, 'TXT'), ['"heritage=muster,muster/owner=cluster-a"']);
+      assert.deepEqual(await dig(`_muster-owner.a.master-11.${ZONE}`, 'TXT'), [`"heritage=muster,muster/owner=cluster-a,muster/record=A/master-11.${ZONE}"`]);
       assert.deepEqual(await dig(`foreign.${ZONE}`, 'A'), ['192.0.2.7']);
       assert.equal(await readFile(join(root, 'etc/hostname'), 'utf8'), 'master-11\n');
       assert.match(await readFile(join(root, 'run/muster/etcd.env'), 'utf8'), /^ETCD_INITIAL_CLUSTER_STATE=new$/m);

@@ -28,6 +28,13 @@ export interface FakeRoute53 {
   failNext(code: InjectedError, count: number, operation?: Operation): void;
   /** Drops failures queued by failNext that have not happened yet. */
   clearFailures(): void;
+  /**
+   * Test hook: holds every ChangeResourceRecordSets request until `clients` more zone listings
+   * (first pages of ListResourceRecordSets) have been answered, then lets them through in the
+   * order they came. N nodes booting at once then all read the zone before any of them writes:
+   * the race of a simultaneous boot, made certain instead of likely.
+   */
+  holdChangesUntilListed(clients: number): void;
   close(): Promise<void>;
 }
 
@@ -61,11 +68,13 @@ const ACTIONS: Record<Operation, string> = {
 export async function startFakeRoute53(model: FakeRoute53Model): Promise<FakeRoute53> {
   const calls: LoggedCall[] = [];
   const injected: { code: InjectedError; operation: Operation | undefined }[] = [];
+  let barrier: { listings: number; opened: Promise<void>; open: () => void } | undefined;
 
   const server = createServer((request, response) => {
-    void readBody(request).then((body) => {
+    void readBody(request).then(async (body) => {
       const url = new URL(request.url ?? '/', 'http://fake');
       const route = routeOf(request.method ?? 'GET', url.pathname);
+      if (route.operation === 'ChangeResourceRecordSets' && barrier) await barrier.opened;
       const logged: LoggedCall = { operation: route.operation, status: 200 };
       try {
         if (signedService(request.headers.authorization) !== 'route53') {
@@ -79,6 +88,10 @@ export async function startFakeRoute53(model: FakeRoute53Model): Promise<FakeRou
         }
         if (model.denied.has(ACTIONS[route.operation])) throw accessDenied(ACTIONS[route.operation], route.id);
         sendXml(response, 200, handle(model, route, url.searchParams, body, logged));
+        if (barrier && route.operation === 'ListResourceRecordSets' && !url.searchParams.has('name') && --barrier.listings === 0) {
+          barrier.open();
+          barrier = undefined;
+        }
       } catch (error) {
         if (!(error instanceof FakeApiError)) throw error;
         logged.status = error.status;
@@ -101,6 +114,11 @@ export async function startFakeRoute53(model: FakeRoute53Model): Promise<FakeRou
     },
     clearFailures: () => {
       injected.length = 0;
+    },
+    holdChangesUntilListed: (clients) => {
+      let open = (): void => undefined;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      barrier = { listings: clients, opened, open };
     },
     close: () => closeServer(server),
   };

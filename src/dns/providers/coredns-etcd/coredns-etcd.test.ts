@@ -6,6 +6,7 @@ import { startStaticEtcd, type RunningEtcd } from '../../../../test/support/etcd
 import { clusterHealthy, etcdctl, waitFor } from '../../../../test/support/etcdctl.js';
 import { loopbackPrefix } from '../../../../test/support/loopback.js';
 import { canonicalRecordSet, canonicalValue, sortRecordSets, sortValues, type RecordInput } from '../../record.js';
+import { isEmptyChangeSet, planDns } from '../../plan.js';
 import type { RecordSet, RecordType } from '../../types.js';
 import { corednsEtcdSchema, createCorednsEtcdProvider } from './index.js';
 import { failure } from '../../../../test/support/failure.js';
@@ -113,13 +114,16 @@ describe('coredns-etcd provider', () => {
     ]);
     assert.deepEqual(values('alias'), ['{"host":"web.layout.example.test.","ttl":30}']);
     assert.deepEqual(values('_tcp/_etcd-server'), ['{"host":"m1.layout.example.test.","port":2380,"priority":0,"weight":0,"ttl":60}']);
-    // Writing the same sets again finds every key in place: nothing to commit.
-    assert.equal((await provider().apply({ create: sets, update: [], delete: [] })).writeCalls, 0);
+    // The sets exist now: creating them again is a plan made on a stale read, refused before any write.
+    const start = await revision(etcd);
+    assert.equal((await failure(provider().apply({ create: sets, update: [], delete: [] }))).code, 'DNS_ZONE_CHANGED');
+    assert.equal(await revision(etcd), start);
   });
 
-  it('removes stale keys, its own and other writers\', when a set changes or goes', async () => {
+  it('removes its own stale keys when a set changes or goes, and leaves and reports keys other tools wrote', async () => {
+    const mine = make({ name: 'stale', type: 'A', ttl: 60, values: ['10.0.0.1', '10.0.0.2'] });
+    await provider().apply({ create: [mine], update: [], delete: [] });
     for (const [key, value] of [
-      ['/skydns/test/example/stale/x1', '{"host":"10.9.9.1"}'],
       ['/skydns/test/example/stale/kuberoute-old', '{"host":"10.9.9.2","ttl":"60"}'],
       ['/skydns/test/example/stale/x2', '{"text":"someone else\'s"}'],
     ] as [string, string][]) {
@@ -127,17 +131,73 @@ describe('coredns-etcd provider', () => {
     }
     const listed = (await provider().list()).filter((set) => set.name === 'stale.example.test.');
     assert.deepEqual(listed, [
-      { name: 'stale.example.test.', type: 'A', ttl: 60, values: ['10.9.9.1', '10.9.9.2'] },
+      { name: 'stale.example.test.', type: 'A', ttl: 60, values: ['10.0.0.1', '10.0.0.2', '10.9.9.2'] },
       { name: 'stale.example.test.', type: 'TXT', ttl: 300, values: ["someone else's"] },
     ]);
-    const a = (await provider().list()).find((set) => set.name === 'stale.example.test.' && set.type === 'A');
+    const a = listed[0];
     assert.ok(a);
     const to = { ...a, values: ['10.0.0.5'] };
-    assert.equal((await provider().apply({ create: [], update: [{ from: a, to }], delete: [] })).writeCalls, 1);
+    const result = await provider().apply({ create: [], update: [{ from: a, to }], delete: [] });
+    assert.equal(result.writeCalls, 1);
+    assert.deepEqual(result.notes, [
+      'coredns-etcd: left /skydns/test/example/stale/kuberoute-old (stale.example.test. A 10.9.9.2) in place: another tool wrote it, and muster deletes only keys it wrote',
+    ]);
     const keys = await etcdKeys(etcd, '/skydns/test/example/stale/');
-    assert.deepEqual([...keys.values()].sort(), ['{"host":"10.0.0.5","ttl":60}', '{"text":"someone else\'s"}'], 'old addresses gone, the TXT untouched');
-    await provider().apply({ create: [], update: [], delete: [to] });
-    assert.deepEqual([...(await etcdKeys(etcd, '/skydns/test/example/stale/')).values()], ['{"text":"someone else\'s"}']);
+    assert.deepEqual([...keys.values()].sort(), ['{"host":"10.0.0.5","ttl":60}', '{"host":"10.9.9.2","ttl":"60"}', '{"text":"someone else\'s"}'], 'its old addresses gone, the others untouched');
+    await provider().apply({ create: [], update: [], delete: [{ ...to, values: ['10.0.0.5', '10.9.9.2'] }] });
+    assert.deepEqual([...(await etcdKeys(etcd, '/skydns/test/example/stale/')).keys()].sort(), ['/skydns/test/example/stale/kuberoute-old', '/skydns/test/example/stale/x2']);
+  });
+
+  it('never deletes another tool\'s key stored at a child name\'s path, and a sync beside it converges', async () => {
+    const sync = async (desired: RecordSet[]) =>
+      planDns({ desired, current: await provider().list(), ownerId: 'foreign-key', policy: 'sync', takeOver: false });
+    const b = make({ name: 'b.child', type: 'A', ttl: 60, values: ['10.0.0.1'] });
+    await provider().apply((await sync([b])).changes);
+    // Another tool's a.b.child.example.test., stored directly at its path: CoreDNS (and list())
+    // read it as a value of b.child.example.test., the parent name.
+    const foreignKey = '/skydns/test/example/child/b/a';
+    assert.equal((await etcdctl(etcd.endpoints, ['put', foreignKey, '{"host":"10.9.9.9","ttl":60}'])).code, 0);
+    assert.deepEqual((await provider().list()).find((set) => set.name === b.name && set.type === 'A')?.values, ['10.0.0.1', '10.9.9.9']);
+
+    const start = await revision(etcd);
+    for (const run of [1, 2]) {
+      const plan = await sync([b]);
+      const result = await provider().apply(plan.changes);
+      assert.equal(result.writeCalls, 0, `run ${run} writes nothing`);
+      assert.equal(result.notes?.length, 1, `run ${run} says once why`);
+      assert.match(result.notes?.[0] ?? '', /left \/skydns\/test\/example\/child\/b\/a \(b\.child\.example\.test\. A 10\.9\.9\.9\) in place: another tool wrote it/);
+    }
+    assert.equal(await revision(etcd), start, 'no etcd write at all');
+
+    // A sync to nothing deletes muster's key and ownership record, never the other tool's key…
+    await provider().apply((await sync([])).changes);
+    assert.deepEqual([...(await etcdKeys(etcd, '/skydns/test/example/child/')).keys()], [foreignKey]);
+    // …and what is left is someone else's record: nothing more to do.
+    assert.ok(isEmptyChangeSet((await sync([])).changes));
+    assert.equal((await etcdctl(etcd.endpoints, ['del', foreignKey])).code, 0);
+  });
+
+  it('refuses a change set planned against a set another writer changed since (DNS_ZONE_CHANGED)', async () => {
+    const set = make({ name: 'raced', type: 'A', ttl: 60, values: ['10.0.0.1'] });
+    await provider().apply({ create: [set], update: [], delete: [] });
+    // Another cluster's ownership record appears between muster's list() and apply().
+    const key = '/skydns/test/example/raced/a/_muster-owner/x1';
+    assert.equal((await etcdctl(etcd.endpoints, ['put', key, '{"text":"heritage=muster,muster/owner=cluster-b"}'])).code, 0);
+    const ownership = make({ name: '_muster-owner.a.raced', type: 'TXT', ttl: 60, values: ['heritage=muster,muster/owner=cluster-a'] });
+    const start = await revision(etcd);
+    for (const changes of [
+      { create: [ownership], update: [], delete: [] },
+      { create: [], update: [{ from: { ...set, values: ['10.0.0.7'] }, to: { ...set, values: ['10.0.0.2'] } }], delete: [] },
+      { create: [], update: [], delete: [{ ...set, values: ['10.0.0.7'] }] },
+    ]) {
+      const error = await failure(provider().apply(changes));
+      assert.equal(error.code, 'DNS_ZONE_CHANGED');
+      assert.equal(error.retryable, false, 'resending the same change cannot help: the caller lists and plans again');
+    }
+    assert.equal(await revision(etcd), start, 'nothing written');
+    assert.equal((await etcdKeys(etcd, '/skydns/test/example/raced/')).get(key), '{"text":"heritage=muster,muster/owner=cluster-b"}');
+    await provider().apply({ create: [], update: [], delete: [set] });
+    assert.equal((await etcdctl(etcd.endpoints, ['del', key])).code, 0);
   });
 
   it('commits one transaction per 128 key operations, and counts them', async () => {

@@ -1,8 +1,8 @@
-import { MusterError, isMusterError } from '../../../core/errors.js';
-import { retry } from '../../../core/retry.js';
-import { canonicalZone, recordKey, sortRecordSets, sortValues } from '../../record.js';
-import type { ApplyResult, DnsProvider, RecordChanges, RecordSet } from '../../types.js';
-import { decodeValue, namePath, type StoredValue } from './layout.js';
+import type { MusterError } from '../../../core/errors.js';
+import { canonicalZone } from '../../record.js';
+import type { ApplyResult, DnsProvider, RecordChanges } from '../../types.js';
+import { zoneChanged } from '../../zone-changed.js';
+import { decodeValue, namePath, recordSets, type StoredValue } from './layout.js';
 import { packTransactions, planKeyOps } from './ops.js';
 import type { CorednsEtcdConfig } from './schema.js';
 import { openStore, type SkyDnsStore, type StoredKey } from './store.js';
@@ -50,50 +50,31 @@ export function createCorednsEtcdProvider(config: CorednsEtcdConfig & { zone: st
   return {
     type: 'coredns-etcd',
     zone,
-    list: (signal) => withStore(signal, async (store) => toRecordSets((await readZone(store)).values)),
+    list: (signal) => withStore(signal, async (store) => recordSets((await readZone(store)).values)),
     async apply(changes: RecordChanges, signal?: AbortSignal): Promise<ApplyResult> {
       // A no-op sync does not even connect.
       if (changes.create.length + changes.update.length + changes.delete.length === 0) return { writeCalls: 0 };
       return withStore(signal, async (store) => {
+        // The changes are checked against this read (planKeyOps), and each transaction commits only
+        // if none of its keys changed since: a concurrent writer makes the apply fail with
+        // DNS_ZONE_CHANGED, never overwritten, and the DNS step lists and plans again.
+        const { raw, values } = await readZone(store);
+        const { units, notes } = planKeyOps(changes, values, raw, prefix, zone);
+        const expected = new Map(raw.map((entry) => [entry.key, entry.modRevision]));
+        const transactions = packTransactions(units, options.maxTxnOps ?? MAX_TXN_OPS);
         let writeCalls = 0;
-        // A conflict (another writer changed a key between read and commit) commits nothing;
-        // read again and recompute: the targets are absolute, so committed work is not redone.
-        await retry(
-          async () => {
-            signal?.throwIfAborted();
-            const { raw, values } = await readZone(store);
-            const expected = new Map(raw.map((entry) => [entry.key, entry.modRevision]));
-            for (const ops of packTransactions(planKeyOps(changes, values, raw, prefix, zone), options.maxTxnOps ?? MAX_TXN_OPS)) {
-              if (!(await store.commit(ops, expected))) throw conflict(zonePrefix);
-              writeCalls++;
-            }
-          },
-          { what: `coredns-etcd: writing ${zonePrefix}`, timeoutMs: 30_000, initialDelayMs: 50, maxDelayMs: 1000, isRetryable: (error) => isMusterError(error) && error.retryable },
-        );
-        return { writeCalls };
+        for (const ops of transactions) {
+          signal?.throwIfAborted();
+          if (!(await store.commit(ops, expected))) throw conflict(zonePrefix, writeCalls, transactions.length);
+          writeCalls++;
+        }
+        return notes.length === 0 ? { writeCalls } : { writeCalls, notes };
       });
     },
   };
 }
 
-/** Values grouped into record sets; a set's TTL is its lowest (what a resolver would cache). */
-function toRecordSets(values: readonly StoredValue[]): RecordSet[] {
-  const sets = new Map<string, { name: string; type: RecordSet['type']; ttl: number; values: string[] }>();
-  for (const value of values) {
-    const id = recordKey(value);
-    const set = sets.get(id) ?? { name: value.name, type: value.type, ttl: value.ttl, values: [] };
-    set.ttl = Math.min(set.ttl, value.ttl);
-    set.values.push(value.value);
-    sets.set(id, set);
-  }
-  return sortRecordSets([...sets.values()].map((set) => ({ ...set, values: sortValues(set.values) })));
-}
-
-function conflict(zonePrefix: string): MusterError {
-  return new MusterError(`coredns-etcd: keys under ${zonePrefix} changed while muster was writing them`, {
-    code: 'DNS_ETCD_CONFLICT',
-    kind: 'unavailable',
-    retryable: true,
-    hint: 'another writer is changing the same records; muster re-reads and retries',
-  });
+function conflict(zonePrefix: string, committed: number, total: number): MusterError {
+  const applied = committed === 0 ? 'nothing was written' : `${committed} of ${total} transactions were committed before it`;
+  return zoneChanged(`coredns-etcd: keys under ${zonePrefix} changed while muster was writing them; ${applied}`);
 }

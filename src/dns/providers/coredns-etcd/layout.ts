@@ -31,11 +31,18 @@
  *   muster stores and lists the values as given.
  * - Keys of other tools stored directly at a name (…/b/a with no id) are read as values of the
  *   parent name (b.example.com.), one of the names CoreDNS answers them at; muster never writes such keys.
+ *
+ * Which keys are muster's: a key is muster's when it is exactly the key valueKey() computes for
+ * the name, type and value it holds (isMusterKey). muster deletes only those. Any other key in a
+ * record set muster changes or deletes (kuberoute's, a hand-written one, another tool's a.b
+ * stored at …/b/a) is left in place and reported (ApplyResult.notes): it may be some other
+ * name's record that CoreDNS merely also answers here. While such a key is there, the set cannot
+ * become what muster wants; each sync plans the change again, writes nothing for it, and says why.
  */
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { MusterError } from '../../../core/errors.js';
-import { canonicalValue, parseIPv6 } from '../../record.js';
+import { canonicalValue, parseIPv6, recordKey, sortRecordSets, sortValues } from '../../record.js';
 import type { RecordSet, RecordType } from '../../types.js';
 
 /** CoreDNS's etcd plugin answers this TTL when a key carries none. */
@@ -78,6 +85,24 @@ export function valueKey(prefix: string, zone: string, name: string, type: Recor
 }
 
 const APEX_LABELS = 'apex.dns';
+
+/** Whether muster wrote this key: it sits exactly where valueKey() puts its value. */
+export function isMusterKey(prefix: string, zone: string, value: StoredValue): boolean {
+  return value.key === valueKey(prefix, zone, value.name, value.type, value.value);
+}
+
+/** Values grouped into record sets, as list() shows them; a set's TTL is its lowest (what a resolver would cache). */
+export function recordSets(values: readonly StoredValue[]): RecordSet[] {
+  const sets = new Map<string, { name: string; type: RecordType; ttl: number; values: string[] }>();
+  for (const value of values) {
+    const id = recordKey(value);
+    const set = sets.get(id) ?? { name: value.name, type: value.type, ttl: value.ttl, values: [] };
+    set.ttl = Math.min(set.ttl, value.ttl);
+    set.values.push(value.value);
+    sets.set(id, set);
+  }
+  return sortRecordSets([...sets.values()].map((set) => ({ ...set, values: sortValues(set.values) })));
+}
 
 /** The JSON CoreDNS reads for one value of a record set; `set` must be supported (checkSupported). */
 export function encodeValue(set: RecordSet, value: string): string {

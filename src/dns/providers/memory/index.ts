@@ -3,9 +3,10 @@
  * where real servers are strict (Route53 rejects a delete whose values do not match, a create of a
  * set that exists, a CNAME beside other data), so a plan bug shows here first.
  */
-import { MusterError } from '../../../core/errors.js';
+import type { MusterError } from '../../../core/errors.js';
 import { assertCanonical, canonicalZone, describeRecordSet, recordKey, sameRecordSet, sortRecordSets } from '../../record.js';
 import type { ApplyResult, DnsProvider, RecordChanges, RecordSet } from '../../types.js';
+import { zoneChanged } from '../../zone-changed.js';
 
 export interface MemoryProviderOptions {
   zone: string;
@@ -102,10 +103,5 @@ export function createMemoryProvider(options: MemoryProviderOptions): MemoryDnsP
 }
 
 function conflict(message: string): MusterError {
-  return new MusterError(`memory DNS provider: ${message}`, {
-    code: 'DNS_ZONE_CHANGED',
-    kind: 'unavailable',
-    retryable: true,
-    hint: 'the zone changed since it was listed: list it again and re-plan',
-  });
+  return zoneChanged(`memory DNS provider: ${message}`);
 }

@@ -3,6 +3,7 @@
  * name the server, the zone and the key (never the secret), with what to check.
  */
 import { MusterError } from '../../../core/errors.js';
+import { zoneChanged } from '../../zone-changed.js';
 import { RCODE_NAMES } from './message.js';
 import { TSIG_ERRORS, type TsigError } from './tsig.js';
 
@@ -44,12 +45,8 @@ export function rcodeError(ctx: ExchangeContext, rcode: number, tsigError: numbe
     case 'NXRRSET':
     case 'YXDOMAIN':
     case 'NXDOMAIN':
-      return new MusterError(`${PREFIX}: ${ctx.zone} changed on ${ctx.server} since muster read it (${name}); nothing in that message was applied`, {
-        code: 'DNS_ZONE_CHANGED',
-        kind: 'unavailable',
-        retryable: true,
-        hint: 'another writer changed the same records: the next run reads the zone again and re-plans',
-      });
+      // The prerequisites (update.ts) failed: the zone is no longer what the plan was made on.
+      return zoneChanged(`${PREFIX}: ${ctx.zone} changed on ${ctx.server} since muster read it (${name}); nothing in that message was applied`);
     case 'SERVFAIL':
       return new MusterError(`${PREFIX}: ${ctx.server} failed ${doing} (SERVFAIL)`, {
         code: 'DNS_SERVER_FAILURE',

@@ -120,11 +120,27 @@ describe('rfc2136 DNS provider on a real BIND 9', { skip: bindMissing }, () => {
     await bind.nsupdate([`update delete raced.${bind.zone} A`, `update add raced.${bind.zone} 60 IN A 192.0.2.99`]);
     await assert.rejects(provider.apply(stale.changes), (error: Error & { code?: string; retryable?: boolean }) => {
       assert.equal(error.code, 'DNS_ZONE_CHANGED');
-      assert.equal(error.retryable, true);
+      assert.equal(error.retryable, false, 'resending the same message cannot help: the caller lists and plans again');
       assert.match(error.message, /changed on 127\.0\.0\.1:\d+ since muster read it \(NXRRSET\)/);
       return true;
     });
     assert.equal((await bind.dig(['+short', `raced.${bind.zone}`, 'A'])).trim(), '192.0.2.99');
+  });
+
+  it('refuses to delete its ownership record after another writer changed it, instead of overwriting the change', async () => {
+    const provider = providerFor(bind);
+    await provider.apply((await sync(provider, [a('claimed', '192.0.2.62')], 'race')).changes);
+    const stale = await sync(provider, [], 'race');
+    assert.deepEqual(stale.changes.delete.map((set) => set.name), [`claimed.${bind.zone}`, `_muster-owner.a.claimed.${bind.zone}`]);
+    const claim = `heritage=muster,muster/owner=cluster-b,muster/record=A/claimed.${bind.zone}`;
+    await bind.nsupdate([`update delete _muster-owner.a.claimed.${bind.zone} TXT`, `update add _muster-owner.a.claimed.${bind.zone} 60 IN TXT "${claim}"`]);
+    await assert.rejects(provider.apply(stale.changes), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'DNS_ZONE_CHANGED');
+      assert.match(error.message, /since muster read it \(NXRRSET\)/);
+      return true;
+    });
+    assert.equal((await bind.dig(['+short', `_muster-owner.a.claimed.${bind.zone}`, 'TXT'])).trim(), `"${claim}"`, 'the other writer\'s ownership record stays');
+    assert.equal((await bind.dig(['+short', `claimed.${bind.zone}`, 'A'])).trim(), '192.0.2.62');
   });
 
   it('says the key needs update-policy when the server refuses an update', async () => {

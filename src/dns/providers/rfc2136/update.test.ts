@@ -48,7 +48,14 @@ describe('rfc2136 UPDATE messages', () => {
     assert.equal(messages.reduce((sum, message) => sum + message.authorities.length, 0), 60);
   });
 
-  it('checks a TXT record set by existence only, and splits long TXT values into 255-byte strings', () => {
+  it('pins its own ownership records by value: muster wrote them, as one character-string each', () => {
+    const ownership = ownershipRecord(a('x', '10.0.0.1'), 'muster');
+    const [message] = buildUpdateMessages({ create: [], update: [], delete: [ownership] }, zone, 60_000);
+    const value = ownership.values[0] ?? '';
+    assert.deepEqual(message?.answers.map((rr) => [rr.class, rr.rdata.toString('latin1')]), [[CLASS.IN, `${String.fromCharCode(value.length)}${value}`]]);
+  });
+
+  it('checks another TXT record set by existence only, and splits long TXT values into 255-byte strings', () => {
     const txt = canonicalRecordSet({ name: 'txt', type: 'TXT', ttl: 60, values: ['y'.repeat(300)] }, zone);
     const [message] = buildUpdateMessages({ create: [], update: [], delete: [txt] }, zone, 60_000);
     assert.deepEqual(message?.answers.map((rr) => [rr.class, rr.rdata.length]), [[CLASS.ANY, 0]]);

@@ -1,5 +1,6 @@
 import { ACCESS_DENIED_CODES, awsErrorCode, awsFailureMessage, awsHttpStatus, BAD_CREDENTIAL_CODES, CREDENTIALS_HINT, NETWORK_CODES } from '../../../core/aws-sdk-error.js';
 import { MusterError, describeError, isMusterError } from '../../../core/errors.js';
+import { isZoneChanged, zoneChanged } from '../../zone-changed.js';
 
 /** Every Route 53 action the provider calls: the IAM policy muster needs grants exactly these. */
 export const ROUTE53_IAM_ACTIONS = [
@@ -40,14 +41,22 @@ export function route53Error(action: string, error: unknown): Error {
         : 'Route 53 had an internal error; muster retries',
     });
   }
+  if (code === 'InvalidChangeBatch' && isZoneChangedBatch(messages ?? (error instanceof Error ? error.message : String(error)))) {
+    return zoneChanged(message, {
+      cause: error,
+      hint:
+        'Route 53 refused the whole batch, so nothing in it was applied: the zone changed since muster listed it (another writer, such as a node booting at the same moment), ' +
+        'and muster lists it again and plans again. If it keeps happening, a record set muster does not list (an alias, a routing-policy set) is in the way',
+    });
+  }
   if (code === 'InvalidChangeBatch') {
     return new MusterError(message, {
       ...base,
       code: 'DNS_ROUTE53_INVALID_CHANGE_BATCH',
       kind: 'unavailable',
       hint:
-        'Route 53 refused the whole batch, so nothing in it was applied. Usually the zone changed since muster read it ' +
-        '(another writer), or a record muster does not manage (an alias, a routing-policy set) is in the way; the next sync re-reads the zone',
+        'Route 53 refused the whole batch, so nothing in it was applied. Usually a record set muster does not list ' +
+        '(an alias, a routing-policy set) is in the way of one it writes: remove it, or leave that name out of muster\'s records',
     });
   }
   if (ACCESS_DENIED_CODES.has(code)) {
@@ -86,9 +95,26 @@ export function route53Error(action: string, error: unknown): Error {
   return new MusterError(message, { ...base, code: 'DNS_ROUTE53_ERROR', kind: 'internal', hint: `Route 53 answered ${code || 'an unexpected error'}; see the message above` });
 }
 
-/** Whether a retry may help; for retry.ts. */
+/**
+ * Whether sending the same request again may help; for retry.ts. Never for a batch refused because
+ * the zone changed: the same batch would be refused again, so the DNS step lists and plans anew.
+ */
 export function isRetryableRoute53Error(error: unknown): boolean {
-  return isMusterError(error) && error.retryable;
+  return isMusterError(error) && error.retryable && !isZoneChanged(error);
+}
+
+/**
+ * The InvalidChangeBatch problems that mean "the zone is no longer what muster listed": a set to
+ * create exists, a set to delete (or replace) is gone or holds other values. Route 53 words them
+ * so; any other problem in the batch (a record muster cannot see in the way, a bad value) is not
+ * fixed by planning again, and keeps the batch an InvalidChangeBatch error.
+ */
+const ZONE_CHANGED_PROBLEM = /Tried to (?:create|delete) resource record set \[[^\]]*\] but (?:it already exists|it was not found|the values provided do not match the current values)/g;
+
+function isZoneChangedBatch(text: string): boolean {
+  const rest = text.replace(ZONE_CHANGED_PROBLEM, '');
+  // What is left is only the list around the problems: "[a, b]" or "a; b".
+  return rest !== text && /^[\s[\],;]*$/.test(rest);
 }
 
 /**

@@ -9,7 +9,9 @@ import { decodeName, decodeTxt, encodeTxt } from './text.js';
  * Left out of list(): alias records (no values, an AWS-only construct) and record sets with a
  * routing policy (weighted, latency, failover, …: they carry a SetIdentifier, and one name and type
  * can then have many sets). muster cannot express either, so it never sees, changes or deletes
- * them; creating a plain set where one exists is refused by Route 53 with a clear InvalidChangeBatch.
+ * them; creating a plain set where one exists is refused by Route 53 ("… but it already exists",
+ * which muster cannot tell from a concurrent writer's create: the DNS step plans again until it
+ * gives up at etcd.timeout).
  */
 export function fromRoute53(set: ResourceRecordSet, zone: string): RecordSet | undefined {
   const type = set.Type ?? '';

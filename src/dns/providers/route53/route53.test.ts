@@ -155,23 +155,33 @@ describe('route53 provider', () => {
     assert.match(error.message, /^route53:ListHostedZonesByName: gave up after \d+s: DNS_ROUTE53_THROTTLED: route53:ListHostedZonesByName failed: Throttling: Rate exceeded$/);
   });
 
-  it('turns InvalidChangeBatch into a clear error, and applies nothing of the batch', async () => {
+  it('reads a batch refused because the zone changed since muster listed it as DNS_ZONE_CHANGED, and does not resend it', async () => {
     const provider = createRoute53Provider(config(fake), FAST);
     await provider.apply({ create: [a('x', '10.0.0.1')], update: [], delete: [] });
+    const calls = since();
     const error = await failure(provider.apply({ create: [a('x', '10.0.0.2'), a('y', '10.0.0.3')], update: [], delete: [a('gone', '10.0.0.9')] }));
-    assert.equal(error.code, 'DNS_ROUTE53_INVALID_CHANGE_BATCH');
-    assert.equal(error.retryable, false);
+    assert.equal(error.code, 'DNS_ZONE_CHANGED');
+    assert.equal(error.retryable, false, 'the same batch would be refused again: the caller lists and plans again');
     assert.match(error.message, /Tried to delete resource record set \[name='gone\.example\.com\.', type='A'\] but it was not found/);
     assert.match(error.message, /Tried to create resource record set \[name='x\.example\.com\.', type='A'\] but it already exists/);
     assert.match(error.hint ?? '', /nothing in it was applied/);
+    assert.deepEqual(calls().map((call) => [call.operation, call.error]), [['ChangeResourceRecordSets', 'InvalidChangeBatch']], 'sent once');
     assert.deepEqual((await provider.list()).map((set) => set.name), ['x.example.com.']);
+  });
+
+  it('keeps other InvalidChangeBatch problems apart from a changed zone: a record muster cannot see in the way', async () => {
+    zone.records.push({ name: 'lb.example.com.', type: 'A', values: [], alias: { hostedZoneId: 'Z2FDTNDATAQYW2', dnsName: 'd111.cloudfront.net.', evaluateTargetHealth: false } });
+    const cname = canonicalRecordSet({ name: 'lb', type: 'CNAME', ttl: 60, values: ['target.example.net.'] }, 'example.com.');
+    const error = await failure(createRoute53Provider(config(fake), FAST).apply({ create: [cname, a('y', '10.0.0.3')], update: [], delete: [] }));
+    assert.equal(error.code, 'DNS_ROUTE53_INVALID_CHANGE_BATCH');
+    assert.match(error.message, /RRSet of type CNAME with DNS name lb\.example\.com\. is not permitted as it conflicts with other records/);
   });
 
   it('reads InvalidChangeBatch in Route 53\'s <InvalidChangeBatch><Messages> document too', async () => {
     fake.model.invalidChangeBatchDocument = true;
     const provider = createRoute53Provider(config(fake), FAST);
     const error = await failure(provider.apply({ create: [], update: [], delete: [a('gone', '10.0.0.9'), a('lost', '10.0.0.8')] }));
-    assert.equal(error.code, 'DNS_ROUTE53_INVALID_CHANGE_BATCH');
+    assert.equal(error.code, 'DNS_ZONE_CHANGED');
     assert.match(error.message, /^route53:ChangeResourceRecordSets failed: InvalidChangeBatch: Tried to delete .*'gone\.example\.com\.'.* not found; Tried to delete .*'lost\.example\.com\.'.* not found$/);
   });
 
@@ -179,6 +189,7 @@ describe('route53 provider', () => {
     const provider = createRoute53Provider(config(fake), FAST);
     await provider.apply({ create: [a('x', '10.0.0.1')], update: [], delete: [] });
     const error = await failure(provider.apply({ create: [], update: [{ from: a('x', '10.0.0.7'), to: a('x', '10.0.0.2') }], delete: [] }));
+    assert.equal(error.code, 'DNS_ZONE_CHANGED');
     assert.match(error.message, /values provided do not match the current values/);
   });
 

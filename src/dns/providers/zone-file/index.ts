@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../../../core/atomic-write.js';
 import { MusterError } from '../../../core/errors.js';
 import { assertCanonical, canonicalName, canonicalRecordSet, canonicalZone, describeRecordSet, recordKey, sameRecordSet, sortRecordSets } from '../../record.js';
 import type { ApplyResult, DnsProvider, RecordChanges, RecordSet } from '../../types.js';
+import { zoneChanged } from '../../zone-changed.js';
 import { formatZone } from './format.js';
 import { parseZoneFile, type ZoneEntry } from './parse.js';
 import { readZone, type Soa, type ZoneContent } from './records.js';
@@ -98,11 +99,8 @@ export function createZoneFileProvider(config: ZoneFileConfig & { zone: string }
 function applyChanges(current: readonly RecordSet[], changes: RecordChanges, zone: string, file: string): RecordSet[] {
   const records = new Map(current.map((set) => [recordKey(set), set]));
   const changed = (what: string): MusterError =>
-    new MusterError(`zone-file DNS provider: ${file} changed since it was read: ${what}`, {
-      code: 'DNS_ZONE_CHANGED',
-      kind: 'unavailable',
-      retryable: true,
-      hint: 'list the zone again and re-plan (was the file edited by hand meanwhile?)',
+    zoneChanged(`zone-file DNS provider: ${file} changed since it was read: ${what}`, {
+      hint: 'muster lists the zone again and plans again (was the file edited by hand meanwhile?)',
     });
   const expect = (set: RecordSet): void => {
     const have = records.get(recordKey(set));

@@ -14,6 +14,7 @@ import type { Logger } from '../../../core/logger.js';
 import { defaultIsRetryable } from '../../../core/retry.js';
 import { canonicalName, canonicalZone, isInZone, recordKey, sortValues } from '../../../dns/record.js';
 import type { DnsProvider, RecordChanges, RecordSet } from '../../../dns/types.js';
+import { isZoneChanged } from '../../../dns/zone-changed.js';
 
 /** Short, so a stale value is gone from caches soon; Let's Encrypt queries authoritative servers anyway. */
 const TXT_TTL = 60;
@@ -64,8 +65,9 @@ export async function publish(ctx: DnsChallengeContext, values: readonly TxtValu
       logger.debug({ records: values.map((v) => v.name), round }, 'acme: dns-01 TXT records published');
     } catch (error) {
       // A provider's own config error (a wrong TSIG key, a refused update) says best what to fix.
-      if (!defaultIsRetryable(error)) throw error;
-      // An update's prerequisite fails when another writer changed the record set in between: plan again.
+      // Another writer changing the record set in between (the provider refused the stale
+      // change and applied nothing) is not one: list again and plan again.
+      if (!defaultIsRetryable(error) && !isZoneChanged(error)) throw error;
       if (Date.now() >= deadline || signal.aborted) throw publishError(ctx, values, error);
       logger.debug({ error: describeError(error), round }, 'acme: publishing dns-01 records failed, trying again');
     }
