@@ -136,6 +136,7 @@ export function renderStatus(status: readonly CertificateStatus[]): string {
   const lines: string[] = [];
   for (const cert of status) {
     lines.push(`${cert.name}  ${cert.certificatePath}`);
+    if (cert.broken !== undefined) lines.push(`  broken: ${cert.broken}`);
     if (cert.sans === undefined) lines.push('  no certificate');
     else {
       lines.push(`  SANs: ${cert.sans.join(', ')}`);

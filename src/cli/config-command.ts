@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { configJsonSchema } from '../config/json-schema.js';
 import { loadConfigFile } from '../config/load.js';
+import { configNotes } from '../config/notes.js';
 import { configPath, type GlobalOptions } from './context.js';
 
 export function registerConfigCommands(program: Command, globals: () => GlobalOptions): void {
@@ -11,7 +12,7 @@ export function registerConfigCommands(program: Command, globals: () => GlobalOp
     .action(async () => {
       const loaded = await loadConfigFile(configPath(globals()));
       const lines = [`${loaded.path}: OK`, `platform: ${loaded.config.platform.type}`, `root: ${loaded.config.root}`];
-      for (const note of loaded.aliasNotes) lines.push(`note: ${note}`);
+      for (const note of [...loaded.aliasNotes, ...configNotes(loaded.config)]) lines.push(`note: ${note}`);
       if (loaded.overrides.length > 0) lines.push(`overridden from MUSTER_*: ${loaded.overrides.join(', ')}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });

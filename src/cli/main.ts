@@ -6,29 +6,38 @@ import { registerConfigCommands } from './config-command.js';
 import type { GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
 import { registerEtcdCommands } from './etcd-command.js';
+import { addGlobalOptions, addGlobalOptionsBelow, globalOptionsOf } from './global-options.js';
 import { registerLocalCommands } from './local-command.js';
 
 import { musterVersion } from './version.js';
 
-const program = new Command('muster')
-  .description('Turns freshly booted machines into a working cluster: peers, names, DNS, certificates, etcd.')
-  .version(musterVersion())
-  .option('-c, --config <file>', 'config file (env MUSTER_CONFIG; default /etc/muster/muster.yaml)')
-  .option('--log-level <level>', 'trace, debug, info, warn, error (env MUSTER_LOG_LEVEL)')
-  .option('--debug', 'show stack traces and debug logs')
-  .showHelpAfterError('(run with --help for usage)')
-  .enablePositionalOptions();
+// Settings made here, before any subcommand exists, are inherited by every subcommand.
+const program = addGlobalOptions(
+  new Command('muster')
+    .description('Turns freshly booted machines into a working cluster: peers, names, DNS, certificates, etcd.')
+    .version(musterVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions()
+    // commander's own exits (usage errors, --help, --version) are thrown, so that reportError
+    // gives every usage error the same exit code (64) instead of commander's 1.
+    .exitOverride(),
+);
 
-const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+let resolved: GlobalOptions = {};
+program.hook('preAction', (_hooked, actionCommand) => {
+  resolved = globalOptionsOf(actionCommand);
+});
+const globals = (): GlobalOptions => resolved;
 
 registerBootCommand(program, globals);
 registerConfigCommands(program, globals);
 registerCertsCommands(program, globals);
 registerEtcdCommands(program, globals);
 registerLocalCommands(program, globals);
+addGlobalOptionsBelow(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.exitCode = reportError(error, globals().debug === true);
+  process.exitCode = reportError(error, resolved.debug === true);
 }

@@ -44,6 +44,7 @@ describe('config loading', () => {
       tls: { certificate: 'node', client_cert_auth: true },
       timeout: 120_000,
       probe_timeout: 2_000,
+      unstarted_grace: 300_000,
     });
   });
 
@@ -64,12 +65,40 @@ etcd:
     const text = problems.join('\n');
     assert.match(text, /^root → must be an absolute path$/m);
     assert.match(text, /^platform\.peers\[0\]\.ip → not an IPv4 or IPv6 address$/m);
-    assert.match(text, /^platform\.peers\[1\]\.name → duplicate peer name node-1$/m);
+    assert.match(text, /^platform\.peers\[1\]\.name → duplicate peer name node-1 \(also platform\.peers\[0\]\)$/m);
     assert.match(text, /^platform\.self → "node-9" is not one of the peers/m);
     assert.match(text, /^etcd\.client_prot → unknown key \(did you mean "client_port"\?\)$/m);
     assert.match(text, /^etcd\.peer_port → .*65535/m);
     assert.match(text, /^etcd\.timeout → "soon" is not a duration/m);
     assert.equal(problems.length, 7, text);
+  });
+
+  it('refuses two static peers with one address, or with names that differ only in case, naming the other entry', () => {
+    const problems = problemsOf(`
+platform:
+  type: static
+  self: a
+  peers:
+    - { name: a, ip: 10.0.0.11 }
+    - { name: b, ip: 10.0.0.12 }
+    - { name: A, ip: 10.0.0.13 }
+    - { name: c, ip: 10.0.0.11 }
+    - { name: d, ip: '2001:db8::1' }
+    - { name: e, ip: '2001:DB8:0::1' }
+`);
+    assert.deepEqual(problems, [
+      "platform.peers[2].name → peer name A is platform.peers[0]'s name a in other case; host and DNS names ignore case, so they would be one name",
+      'platform.peers[3].ip → duplicate peer ip 10.0.0.11 (also platform.peers[0], a)',
+      'platform.peers[5].ip → duplicate peer ip 2001:DB8:0::1 (also platform.peers[4], d)',
+    ]);
+  });
+
+  it('refuses etcd.peer_port equal to etcd.client_port, at both keys', () => {
+    assert.deepEqual(problemsOf(`${VALID}etcd: { client_port: 2380 }\n`), [
+      'etcd.peer_port → 2380 is also etcd.client_port: etcd listens on both, so they must differ (default 2380)',
+      'etcd.client_port → 2380 is also etcd.peer_port: etcd listens on both, so they must differ (default 2379)',
+    ]);
+    assert.equal(problemsOf(`${VALID}etcd: { client_port: 4001 }\n`, { MUSTER_ETCD__PEER_PORT: '4001' }).length, 2, 'also when an override makes them equal');
   });
 
   it('names the platform types when the type is wrong', () => {
@@ -141,5 +170,16 @@ etcd:
 
   it('points at YAML syntax errors', () => {
     assert.throws(() => parseConfigText('platform: [unclosed', 'bad.yaml'), (error: unknown) => isMusterError(error) && error.code === 'CONFIG_YAML');
+  });
+
+  it('shows each YAML syntax error with the offending lines and a caret under the column', () => {
+    assert.throws(
+      () => parseConfigText('platform:\n  type: static\n  self: a\n peers: x\n', 'bad.yaml'),
+      (error: unknown) => {
+        assert.ok(isMusterError(error));
+        assert.deepEqual(error.details, ['All mapping items must start at the same column at line 4, column 1:\n  self: a\n peers: x\n^']);
+        return true;
+      },
+    );
   });
 });

@@ -40,7 +40,7 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
     throw new MusterError(`${source} is not valid YAML`, {
       code: 'CONFIG_YAML',
       kind: 'config',
-      details: document.errors.map((error) => error.message.split('\n')[0] ?? error.message),
+      details: document.errors.map((error) => withCodeFrame(error.message)),
       hint: 'fix the YAML syntax at the lines shown',
     });
   }
@@ -52,6 +52,17 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   const aliasNotes = applySeedAliases(data);
   const overrides = applyEnvOverrides(data, env, Object.keys(configSections.shape));
   return { config: validateConfig(data, source), overrides: overrides.applied, aliasNotes: [...aliasNotes, ...overrides.warnings] };
+}
+
+/**
+ * The yaml library's message with prettyErrors: "<what> at line L, column C:", a blank line, then
+ * the offending lines with a caret under the column. The frame is what shows the user where,
+ * so it is kept (without the blank line and the trailing newline), one detail per error.
+ */
+function withCodeFrame(message: string): string {
+  const [headline = message, ...frame] = message.replace(/\n+$/, '').split('\n');
+  const lines = frame[0] === '' ? frame.slice(1) : frame;
+  return [headline, ...lines].join('\n');
 }
 
 /** Validates a parsed config; every problem is reported at once, each with its path. */

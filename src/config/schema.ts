@@ -34,6 +34,12 @@ export const configSections = z.strictObject({
 export const configSchema = configSections
   .superRefine((config, ctx) => {
     for (const issue of etcdTlsIssues(config.etcd, config.pki)) ctx.addIssue({ code: 'custom', ...issue });
+    // etcd listens on both ports on the same addresses: one port for both, and etcd cannot start.
+    const { client_port: client, peer_port: peer } = config.etcd;
+    if (client === peer) {
+      ctx.addIssue({ code: 'custom', path: ['etcd', 'peer_port'], message: `${peer} is also etcd.client_port: etcd listens on both, so they must differ (default 2380)` });
+      ctx.addIssue({ code: 'custom', path: ['etcd', 'client_port'], message: `${client} is also etcd.peer_port: etcd listens on both, so they must differ (default 2379)` });
+    }
   })
   .transform((config) => ({ ...config, etcd: { ...config.etcd, ...decideSchemes(config.etcd, config.pki) } satisfies EtcdConfig }));
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,6 +225,34 @@ describe('pki step', () => {
     } finally {
       await vault.close();
     }
+  });
+
+  it('repairs a key beside a certificate for another key (a crash between the two renames) with a certificate for the key on disk', async () => {
+    const root = await newRoot();
+    const other = await newRoot();
+    await step(root, config());
+    await step(other, config());
+    const keyPath = join(certsDir(root), 'node-key.pem');
+    await writeFile(keyPath, await readFile(join(certsDir(other), 'node-key.pem')), { mode: 0o600 });
+    const key = await readFile(keyPath, 'utf8');
+    const [before] = await certificatesStatus({ config: config(), self, root });
+    assert.match(before?.broken ?? '', /^the certificate is not for the key in .*node-key\.pem/);
+    const result = await step(root, config());
+    assert.deepEqual(result.issued, ['node']);
+    assert.equal(result.lines[0], 'node: issue: certificate does not match the key');
+    assert.equal(await readFile(keyPath, 'utf8'), key, 'the key on disk is kept');
+    assert.ok(new X509Certificate(await readFile(join(certsDir(root), 'node.pem'), 'utf8')).checkPrivateKey(createPrivateKey(key)));
+    const [after] = await certificatesStatus({ config: config(), self, root });
+    assert.equal(after?.broken, undefined);
+  });
+
+  it('reports a certificate without its key, or expired, as broken', async () => {
+    const root = await newRoot();
+    await step(root, config());
+    const [node] = await certificatesStatus({ config: config(), self, root });
+    assert.match((await certificatesStatus({ config: config(), self, root, now: Date.parse(node?.notAfter ?? '') + 1000 }))[0]?.broken ?? '', /^the certificate expired at /);
+    await rm(join(certsDir(root), 'node-key.pem'));
+    assert.match((await certificatesStatus({ config: config(), self, root }))[0]?.broken ?? '', /^there is no key .*node-key\.pem for the certificate$/);
   });
 
   it('reports status: SANs, end, and whether renewal is due', async () => {

@@ -47,6 +47,16 @@ describe('pki config', () => {
     assert.match(result.error.issues.find((issue) => issue.path.join('.') === 'extra.1.mode')?.message ?? '', /quoted octal string.*reads an unquoted 0600 as the number 600/);
   });
 
+  it('takes the vault role as one path segment only, and a mount without . or .. segments', () => {
+    const problems = (issuer: Record<string, unknown>): string[] =>
+      pkiConfigSchema.safeParse({ issuer: { type: 'vault', ...issuer } }).error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? [];
+    const segment = "issuer.role: the role's name alone, such as node: one path segment (not empty, no / \\ ? # % or spaces, not . or ..)";
+    for (const role of ['', 'a/b', '..', '.', '../../sys/raw', 'a\\b', 'node?x=1', 'node#x', '%2e%2e', 'my role']) assert.deepEqual(problems({ role }), [segment], `role ${JSON.stringify(role)}`);
+    for (const role of ['node', 'etcd-peer', 'web.example_com']) assert.deepEqual(problems({ role }), [], `role ${role}`);
+    assert.deepEqual(problems({ role: 'node', mount: 'pki/../sys' }), ['issuer.mount: a mount path such as pki or pki_int, without . or .. segments']);
+    assert.deepEqual(problems({ role: 'node', mount: 'team-a/pki_int' }), []);
+  });
+
   it('refuses an extra certificate listed twice', () => {
     const result = pkiConfigSchema.safeParse({ issuer: localCa, extra: [{ name: 'a' }, { name: 'a' }] });
     assert.deepEqual(result.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`), ['extra.1.name: a is listed twice']);

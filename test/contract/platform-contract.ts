@@ -6,7 +6,7 @@ import type { Platform } from '../../src/platform/types.js';
 export interface PlatformFixture {
   platform: Platform;
   /** What a correct provider must report for this fixture. */
-  expected: { self: string; peers: readonly string[]; complete: boolean };
+  expected: { self: string; peers: readonly string[]; complete: boolean; incompleteReason?: RegExp };
   teardown?: () => Promise<void>;
 }
 
@@ -47,6 +47,7 @@ export function runPlatformContract(name: string, setup: () => Promise<PlatformF
       const discovery = await fixture.platform.discover();
       assert.equal(discovery.complete, fixture.expected.complete);
       if (!discovery.complete) assert.ok(discovery.incompleteReason, 'an incomplete discovery says why');
+      if (fixture.expected.incompleteReason) assert.match(discovery.incompleteReason ?? '', fixture.expected.incompleteReason);
     });
 
     it('gives the same answer twice', async () => {

@@ -27,9 +27,10 @@ runPlatformContract('aws asg', async () => {
   };
 });
 
-runPlatformContract('aws tag', async () => {
+/** Three running instances tagged Cluster=prod, and some that are not peers: stopped, pending, another cluster. */
+async function tagScenario(): Promise<Awaited<ReturnType<typeof startScenario>>> {
   const tags = (name: string): Record<string, string> => ({ Cluster: 'prod', Name: name });
-  const { fake, config } = await startScenario({
+  return startScenario({
     selfId: instanceId(1),
     instances: [
       instance(1, { tags: tags('etcd-b') }),
@@ -40,8 +41,22 @@ runPlatformContract('aws tag', async () => {
       instance(6, { tags: tags('etcd-f'), state: 'pending' }),
     ],
   });
+}
+
+// Without expected_peers, nothing says the three running instances are the whole group.
+runPlatformContract('aws tag', async () => {
+  const { fake, config } = await tagScenario();
   return {
     platform: createAwsPlatform(config({ mode: 'tag', tag_key: 'Cluster', tag_value: 'prod', name_tag: 'Name' })),
+    expected: { self: 'etcd-b', peers: ['etcd-a', 'etcd-b', 'etcd-c'], complete: false, incompleteReason: /without platform\.expected_peers/ },
+    teardown: () => fake.close(),
+  };
+});
+
+runPlatformContract('aws tag with expected_peers', async () => {
+  const { fake, config } = await tagScenario();
+  return {
+    platform: createAwsPlatform(config({ mode: 'tag', tag_key: 'Cluster', tag_value: 'prod', name_tag: 'Name', expected_peers: 3 })),
     expected: { self: 'etcd-b', peers: ['etcd-a', 'etcd-b', 'etcd-c'], complete: true },
     teardown: () => fake.close(),
   };
@@ -156,11 +171,34 @@ describe('aws platform, mode tag', () => {
       ],
     });
     try {
-      const discovery = await createAwsPlatform(config({ mode: 'tag', tag_key: 'Cluster', tag_value: 'prod' })).discover();
+      const discovery = await createAwsPlatform(config({ mode: 'tag', tag_key: 'Cluster', tag_value: 'prod', expected_peers: 5 })).discover();
       assert.deepEqual(discovery.peers.map((peer) => peer.id), [1, 2, 3, 4, 5].map(instanceId));
       assert.ok(discovery.peers.every((peer) => peer.state === 'running'));
       assert.equal(discovery.complete, true);
       assert.equal(fake.count('DescribeInstances'), 3, 'five instances, two per page');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('never vouches for the group without expected_peers, however many are running, and says what to set', async () => {
+    const tagged = { Cluster: 'prod' };
+    // Node A boots first: alone, it must not take "only me" for the whole group (B and C would then make a second cluster).
+    const { fake, config } = await startScenario({ selfId: instanceId(1), instances: [instance(1, { tags: tagged }), instance(2, { tags: tagged, state: 'pending' })] });
+    try {
+      const alone = await createAwsPlatform(config({ mode: 'tag', tag_key: 'Cluster', tag_value: 'prod' })).discover();
+      assert.deepEqual(alone.peers.map((peer) => peer.id), [instanceId(1)]);
+      assert.equal(alone.complete, false);
+      assert.equal(
+        alone.incompleteReason,
+        "1 running instance tagged Cluster=prod, and without platform.expected_peers a tag query cannot tell whether that is the whole group; set platform.expected_peers to the group's size (nodes can still join an existing cluster)",
+      );
+      fake.model.instances.find((candidate) => candidate.id === instanceId(2))!.state = 'running';
+      fake.model.instances.push(instance(3, { tags: tagged }));
+      const all = await createAwsPlatform(config({ mode: 'tag', tag_key: 'Cluster', tag_value: 'prod' })).discover();
+      assert.equal(all.peers.length, 3);
+      assert.equal(all.complete, false);
+      assert.match(all.incompleteReason ?? '', /^3 running instances tagged Cluster=prod, and without platform\.expected_peers/);
     } finally {
       await fake.close();
     }

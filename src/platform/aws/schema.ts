@@ -8,7 +8,9 @@ export const awsPlatformSchema = z
     mode: z
       .enum(['asg', 'tag'])
       .default('asg')
-      .describe('asg: peers are the instances of this node\'s Auto Scaling group; tag: running instances with tag_key=tag_value.'),
+      .describe(
+        'asg: peers are the instances of this node\'s Auto Scaling group, whose desired capacity says when all are there; tag: the running instances with tag_key=tag_value, which create a new cluster only with expected_peers set.',
+      ),
     tag_key: z.string().min(1).optional().describe('mode tag: the tag key peers carry.'),
     tag_value: z.string().min(1).optional().describe('mode tag: the tag value peers carry.'),
     expected_peers: z
@@ -16,7 +18,9 @@ export const awsPlatformSchema = z
       .int()
       .positive()
       .optional()
-      .describe('mode tag: how many peers make the whole group. Until that many are running, no new cluster is created (a tag query has no desired capacity to tell).'),
+      .describe(
+        'mode tag: how many peers make the whole group; a new cluster is created only once that many are running. Unset: the nodes never create a cluster, only join one that exists (a tag query has no desired capacity to tell when all are there).',
+      ),
     region: z.string().min(1).optional().describe('AWS region; default: the instance\'s own, from the metadata service.'),
     name_tag: z.string().min(1).optional().describe('Tag whose value names each node (default: the instance id).'),
     endpoints: z

@@ -6,11 +6,11 @@ import { hasIp, toPeer, type PeerDiscovery } from './peers.js';
  * Peers are the running instances carrying tag_key=tag_value. Only running ones: a pending
  * instance is still starting, and a stopping or stopped one is out of service.
  *
- * A tag query has no desired count to compare with: with `expected_peers` the discovery is
- * complete once that many are running; without it, the platform can only vouch for exactly what
- * EC2 lists, which is safe for creating a cluster only if every node is already running when the
- * first one discovers. Nodes that start at different times should set expected_peers or use mode
- * asg, whose desired capacity tells muster how many peers to wait for.
+ * A tag query has no desired count to compare with, so only `expected_peers` can make the
+ * discovery complete (once that many are running). Without it the discovery is never complete:
+ * "whatever is running now" would let the first node create a one-member cluster alone, and the
+ * nodes booting a moment later, seeing it refuse while its etcd starts, create a second one.
+ * Joining a cluster that exists needs no complete discovery, so such nodes still join.
  */
 export async function discoverTagPeers(
   ec2: EC2Client,
@@ -28,7 +28,14 @@ export async function discoverTagPeers(
     signal,
   );
   const peers = instances.filter(hasIp).map((instance) => toPeer(instance, instance.state, nameTag));
-  if (expectedPeers !== undefined && peers.length < expectedPeers) {
+  if (expectedPeers === undefined) {
+    return {
+      peers,
+      complete: false,
+      incompleteReason: `${peers.length} running instance${peers.length === 1 ? '' : 's'} tagged ${tag.key}=${tag.value}, and without platform.expected_peers a tag query cannot tell whether that is the whole group; set platform.expected_peers to the group's size (nodes can still join an existing cluster)`,
+    };
+  }
+  if (peers.length < expectedPeers) {
     return { peers, complete: false, incompleteReason: `${peers.length} of ${expectedPeers} expected instances tagged ${tag.key}=${tag.value} are running` };
   }
   return { peers, complete: true };

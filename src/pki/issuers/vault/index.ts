@@ -4,6 +4,7 @@ import { isSelfSigned, splitPemCertificates } from '../../certificate-info.js';
 import { parseCsrPem } from '../../csr.js';
 import type { CertificateRequest, IssuedCertificate, Issuer, IssuerContext } from '../../types.js';
 import { postJson, type VaultResponse } from './client.js';
+import { plainHttpTokenWarning } from './plain-http.js';
 import type { VaultIssuerConfig } from './schema.js';
 
 /**
@@ -11,10 +12,13 @@ import type { VaultIssuerConfig } from './schema.js';
  * issue/<role>, which makes the key inside Vault and sends it back over the wire. Defaults follow
  * Vault's own CLI: VAULT_ADDR, VAULT_TOKEN, VAULT_CACERT, VAULT_NAMESPACE.
  */
-export async function createVaultIssuer(config: VaultIssuerConfig, context: Pick<IssuerContext, 'env'>): Promise<Issuer> {
+export async function createVaultIssuer(config: VaultIssuerConfig, context: Pick<IssuerContext, 'env'> & Partial<Pick<IssuerContext, 'logger'>>): Promise<Issuer> {
   const { env } = context;
   const address = config.address ?? env['VAULT_ADDR'];
   if (!address) throw configError('no Vault address', 'set pki.issuer.address, or VAULT_ADDR in muster\'s environment');
+  // Here rather than per request: a run makes one issuer, so the warning comes once per run.
+  const plainHttp = plainHttpTokenWarning(address);
+  if (plainHttp !== undefined) context.logger?.warn({ address: new URL(address).origin }, plainHttp);
   const caFile = config.ca_cert_file ?? env['VAULT_CACERT'];
   const ca = caFile === undefined || caFile === '' ? undefined : await readSetting(caFile, 'the CA bundle', 'pki.issuer.ca_cert_file (or VAULT_CACERT)');
   const namespace = config.namespace ?? env['VAULT_NAMESPACE'];

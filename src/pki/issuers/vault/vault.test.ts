@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pino, type Logger } from 'pino';
 import { runIssuerContract } from '../../../../test/contract/issuer-contract.js';
 import { startFakeVault, type FakeVault } from '../../../../test/support/fake-vault.js';
 import { createCsrPem } from '../../csr.js';
@@ -22,6 +23,15 @@ runIssuerContract('vault', async () => {
 
 function vaultConfig(overrides: Partial<VaultIssuerConfig> = {}): VaultIssuerConfig {
   return { type: 'vault', role: 'node', mount: 'pki', timeout: 5000, ...overrides };
+}
+
+/** A real pino logger writing JSON lines into memory, to read back what muster logged. */
+function capturingLogger(): { logger: Logger; text: () => string; warnings: () => string[] } {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+  const text = (): string => lines.join('');
+  const warnings = (): string[] => lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((entry) => entry.level === 40).map((entry) => entry.msg);
+  return { logger, text, warnings };
 }
 
 const sans = sanSet({ dns: ['n1.example.test', 'n1'], ips: ['10.0.0.1'] });
@@ -106,6 +116,43 @@ describe('vault issuer', () => {
     await assert.rejects(createVaultIssuer(vaultConfig(), { env: {} }), /no Vault address/);
     const issuer = await createVaultIssuer(vaultConfig({ address: vault.address }), { env: {} });
     await assert.rejects(issuer.issue(await request()), (error: Error & { hint?: string }) => /no Vault token/.test(error.message) && /VAULT_TOKEN/.test(error.hint ?? ''));
+  });
+
+  it('warns once that the token travels in clear text when the address is plain http and not loopback', async () => {
+    const logs = capturingLogger();
+    // 192.0.2.1 (TEST-NET-1): a non-loopback address; the warning comes before any request is made.
+    const issuer = await createVaultIssuer(vaultConfig({ address: 'http://192.0.2.1:8200' }), { env: { VAULT_TOKEN: TOKEN }, logger: logs.logger });
+    assert.equal(issuer.type, 'vault');
+    assert.deepEqual(logs.warnings(), [
+      'vault issuer: http://192.0.2.1:8200 is plain http to an address that is not loopback: the Vault token crosses the network in clear text; use https (with pki.issuer.ca_cert_file for a private CA)',
+    ]);
+    assert.doesNotMatch(logs.text(), /hvs\./);
+    const fromEnv = capturingLogger();
+    await createVaultIssuer(vaultConfig(), { env: { VAULT_ADDR: 'http://vault.example.test:8200', VAULT_TOKEN: TOKEN }, logger: fromEnv.logger });
+    assert.equal(fromEnv.warnings().length, 1, 'VAULT_ADDR too');
+  });
+
+  it('does not warn for https, nor for plain http to loopback (a dev Vault, a local Vault Agent)', async () => {
+    const tlsVault = await startFakeVault({ token: TOKEN, tls: true });
+    try {
+      const caFile = join(dir, 'vault-ca-2.pem');
+      await writeFile(caFile, tlsVault.rootPem);
+      for (const address of [tlsVault.address, 'https://vault.example.test:8200']) {
+        const logs = capturingLogger();
+        const issuer = await createVaultIssuer(vaultConfig({ address, ca_cert_file: caFile }), { env: { VAULT_TOKEN: TOKEN }, logger: logs.logger });
+        if (address === tlsVault.address) await issuer.issue(await request());
+        assert.deepEqual(logs.warnings(), [], address);
+      }
+      const port = new URL(vault.address).port;
+      for (const address of [vault.address, `http://localhost:${port}`, `http://127.1.2.3:${port}`, `http://[::1]:${port}`]) {
+        const logs = capturingLogger();
+        const issuer = await createVaultIssuer(vaultConfig({ address }), { env: { VAULT_TOKEN: TOKEN }, logger: logs.logger });
+        if (address === vault.address) await issuer.issue(await request());
+        assert.deepEqual(logs.warnings(), [], address);
+      }
+    } finally {
+      await tlsVault.close();
+    }
   });
 
   it('trusts Vault\'s TLS certificate through ca_cert_file (VAULT_CACERT), and refuses it without', async () => {
