@@ -19,7 +19,7 @@ export const awsPlatformSchema = z
       .positive()
       .optional()
       .describe(
-        'mode tag: how many peers make the whole group; a new cluster is created only once that many are running. Unset: the nodes never create a cluster, only join one that exists (a tag query has no desired capacity to tell when all are there).',
+        'mode tag: how many peers make the whole group; a new cluster is created only once that many are running. Unset: the nodes never create a cluster, only join one that exists, and never remove a stale member (a tag query has no desired capacity to tell when all are there).',
       ),
     region: z.string().min(1).optional().describe('AWS region; default: the instance\'s own, from the metadata service.'),
     name_tag: z.string().min(1).optional().describe('Tag whose value names each node (default: the instance id).'),
