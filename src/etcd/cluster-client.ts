@@ -81,10 +81,10 @@ export class ClusterClient {
     await this.call(`delete ${key}`, () => this.client.delete().key(key).exec());
   }
 
-  /** The raft indexes of the member answering (the one endpoint this client was made for). */
-  async raftIndexes(): Promise<{ committed: bigint; applied: bigint }> {
+  /** Raft indexes and database size of the member answering (with one endpoint: that member). */
+  async status(): Promise<{ committed: bigint; applied: bigint; dbSizeBytes: number }> {
     const status = await this.call('read the member status', () => this.client.maintenance.status());
-    return { committed: BigInt(status.raftIndex), applied: BigInt(status.raftAppliedIndex) };
+    return { committed: BigInt(status.raftIndex), applied: BigInt(status.raftAppliedIndex), dbSizeBytes: Number(status.dbSize) };
   }
 
   /** Takes the lease-backed lock once; throws a retryable error when another node holds it. */

@@ -3,7 +3,7 @@ import { MusterError, describeError, isMusterError } from '../core/errors.js';
 import { retry } from '../core/retry.js';
 import { ClusterClient } from './cluster-client.js';
 import { probePeer, type ProbeOptions } from './probe.js';
-import { isStarted, type SelfUrls } from './types.js';
+import { isStarted, type Member, type SelfUrls } from './types.js';
 import type { EtcdTlsMaterial } from './tls.js';
 
 export interface PromoteOptions {
@@ -26,85 +26,104 @@ export type PromoteOutcome = 'promoted' | 'already-voter';
  * backoff until the timeout, and each refusal logs how far the learner has come.
  */
 export async function promoteSelf(options: PromoteOptions): Promise<PromoteOutcome> {
-  return retry(
-    async (attempt) => {
-      const probe = await probePeer(
-        { peer: options.self.name, url: options.self.peerUrl },
-        { ...options.probe, ...(options.tls.peer ? { tls: options.tls.peer } : {}) },
-      );
-      if (probe.kind !== 'member') {
-        throw new MusterError(`local etcd at ${options.self.peerUrl} is not answering yet (${probe.detail})`, {
-          code: 'ETCD_NOT_RUNNING',
-          kind: 'unavailable',
-          retryable: true,
-          hint: 'start etcd first (systemctl start etcd); promote waits for it until the timeout',
-        });
-      }
-      // A learner's own member list can be stale right after it starts (it has not applied the
-      // log yet), so the voting members are asked; they are the authority on who is a learner.
-      const endpoints = probe.members
-        .filter((member) => isStarted(member) && !member.peerURLs.includes(options.self.peerUrl))
-        .flatMap((member) => member.clientURLs);
-      if (endpoints.length === 0) {
-        throw new MusterError(`no started voting member of cluster ${probe.clusterId} is known to ${options.self.name} yet`, {
-          code: 'ETCD_NO_VOTERS_KNOWN',
-          kind: 'unavailable',
-          retryable: true,
-        });
-      }
-      const client = new ClusterClient({ endpoints, callTimeoutMs: options.callTimeoutMs, ...(options.tls.client ? { tls: options.tls.client } : {}) });
-      let own;
-      try {
-        const { clusterId, members } = await client.memberList();
-        own = members.find((member) => member.peerURLs.includes(options.self.peerUrl));
-        if (!own) {
-          throw new MusterError(`this node (${options.self.peerUrl}) is not a member of cluster ${clusterId}`, {
-            code: 'ETCD_NOT_MEMBER',
-            kind: 'unsafe',
-            hint: 'run `muster etcd` to join first',
-          });
+  const started = Date.now();
+  // The learner's own client, for its progress: made on the first refusal and kept, so that a
+  // learner starved of CPU (the usual reason it is behind) need not accept a new connection each time.
+  let learner: ClusterClient | undefined;
+  const learnerClient = (): ClusterClient =>
+    (learner ??= new ClusterClient({ endpoints: [options.self.clientUrl], callTimeoutMs: 1000, ...(options.tls.client ? { tls: options.tls.client } : {}) }));
+  try {
+    return await retry(
+      async (attempt) => {
+        const client = await votersClient(options);
+        try {
+          const own = await ownEntry(client, options.self);
+          if (!own.isLearner) return 'already-voter' as const;
+          try {
+            if ((await client.promote(own.id)) === 'already-voter') return 'already-voter' as const;
+          } catch (error) {
+            if (isMusterError(error) && error.code === 'ETCD_LEARNER_NOT_IN_SYNC') {
+              const progress = await learnerProgress(client, isStarted(own) ? learnerClient() : undefined);
+              options.logger.info(
+                { attempt: attempt + 1, node: options.self.name, waitedSeconds: Math.round((Date.now() - started) / 1000), ...progress.fields },
+                `learner not in sync with the leader yet (${progress.text}); promotion retried until etcd.timeout`,
+              );
+            }
+            throw error;
+          }
+          options.logger.info({ member: own.id, name: options.self.name }, 'promoted learner to voting member');
+          return 'promoted' as const;
+        } finally {
+          client.close();
         }
-        if (!own.isLearner) return 'already-voter' as const;
-        if ((await client.promote(own.id)) === 'already-voter') return 'already-voter' as const;
-      } catch (error) {
-        if (isMusterError(error) && error.code === 'ETCD_LEARNER_NOT_IN_SYNC') await logProgress(client, options, attempt + 1);
-        throw error;
-      } finally {
-        client.close();
-      }
-      options.logger.info({ member: own.id, name: options.self.name }, 'promoted learner to voting member');
-      return 'promoted' as const;
-    },
-    {
-      timeoutMs: options.timeoutMs,
-      initialDelayMs: 100,
-      maxDelayMs: 2000,
-      what: `promote ${options.self.name}`,
-      onRetry: (error, attempt) => {
-        if (isMusterError(error) && error.code === 'ETCD_LEARNER_NOT_IN_SYNC') return; // logged with its progress
-        options.logger.info({ attempt, error: describeError(error) }, 'promote not possible yet, retrying');
       },
-    },
-  );
+      {
+        timeoutMs: options.timeoutMs,
+        initialDelayMs: 100,
+        maxDelayMs: 2000,
+        what: `promote ${options.self.name}`,
+        onRetry: (error, attempt) => {
+          if (isMusterError(error) && error.code === 'ETCD_LEARNER_NOT_IN_SYNC') return; // logged with its progress
+          options.logger.info({ attempt, error: describeError(error) }, 'promote not possible yet, retrying');
+        },
+      },
+    );
+  } finally {
+    learner?.close();
+  }
 }
 
 /**
- * How far the learner is behind: its applied index (it answers Status, one of the few calls a
- * learner serves) against the committed index of a voter. Best effort: a learner too busy to
- * answer is logged without numbers.
+ * A client of the cluster's started voting members, found through this node's own peer
+ * endpoint: it answers with the member list even while the learner is catching up.
  */
-async function logProgress(voters: ClusterClient, options: PromoteOptions, attempt: number): Promise<void> {
-  const learner = new ClusterClient({ endpoints: [options.self.clientUrl], callTimeoutMs: 1000, ...(options.tls.client ? { tls: options.tls.client } : {}) });
-  try {
-    const [own, leader] = await Promise.all([learner.raftIndexes(), voters.raftIndexes()]);
-    const percent = leader.committed === 0n ? 100 : Number((own.applied * 1000n) / leader.committed) / 10;
-    options.logger.info(
-      { attempt, name: options.self.name, applied: own.applied.toString(), leaderCommitted: leader.committed.toString(), percent },
-      `learner not in sync with the leader yet (${percent}% of the log applied); promotion retried`,
-    );
-  } catch (error) {
-    options.logger.info({ attempt, name: options.self.name, progress: describeError(error) }, 'learner not in sync with the leader yet; promotion retried');
-  } finally {
-    learner.close();
+async function votersClient(options: PromoteOptions): Promise<ClusterClient> {
+  const probe = await probePeer({ peer: options.self.name, url: options.self.peerUrl }, { ...options.probe, ...(options.tls.peer ? { tls: options.tls.peer } : {}) });
+  if (probe.kind !== 'member') {
+    throw new MusterError(`local etcd at ${options.self.peerUrl} is not answering yet (${probe.detail})`, {
+      code: 'ETCD_NOT_RUNNING',
+      kind: 'unavailable',
+      retryable: true,
+      hint: 'start etcd first (systemctl start etcd); promote waits for it until the timeout',
+    });
   }
+  // A learner's own member list can be stale right after it starts (it has not applied the
+  // log yet), so the voting members are asked; they are the authority on who is a learner.
+  const endpoints = probe.members.filter((member) => isStarted(member) && !member.peerURLs.includes(options.self.peerUrl)).flatMap((member) => member.clientURLs);
+  if (endpoints.length === 0) {
+    throw new MusterError(`no started voting member of cluster ${probe.clusterId} is known to ${options.self.name} yet`, {
+      code: 'ETCD_NO_VOTERS_KNOWN',
+      kind: 'unavailable',
+      retryable: true,
+    });
+  }
+  return new ClusterClient({ endpoints, callTimeoutMs: options.callTimeoutMs, ...(options.tls.client ? { tls: options.tls.client } : {}) });
+}
+
+async function ownEntry(client: ClusterClient, self: SelfUrls): Promise<Member> {
+  const { clusterId, members } = await client.memberList();
+  const own = members.find((member) => member.peerURLs.includes(self.peerUrl));
+  if (!own) {
+    throw new MusterError(`this node (${self.peerUrl}) is not a member of cluster ${clusterId}`, {
+      code: 'ETCD_NOT_MEMBER',
+      kind: 'unsafe',
+      hint: 'run `muster etcd` to join first',
+    });
+  }
+  return own;
+}
+
+/**
+ * How far the learner is: the leader's side always (its raft index and database size), the
+ * learner's applied index once it serves clients. etcd serves a member's client port only after
+ * the member has applied the log up to its own start, so a learner still receiving a large log
+ * cannot say more; best effort either way, as this only feeds the log.
+ */
+async function learnerProgress(voters: ClusterClient, learner: ClusterClient | undefined): Promise<{ text: string; fields: Record<string, string | number> }> {
+  const [leader, own] = await Promise.all([voters.status().catch(() => undefined), learner?.status().catch(() => undefined)]);
+  if (leader === undefined) return { text: 'the leader did not say how far it is', fields: {} };
+  const fields = { leaderCommitted: leader.committed.toString(), leaderDbMiB: Math.round(leader.dbSizeBytes / 2 ** 20) };
+  if (own === undefined) return { text: `still receiving the log: the leader is at raft index ${fields.leaderCommitted}, ${fields.leaderDbMiB} MiB`, fields };
+  const percent = leader.committed === 0n ? 100 : Number((own.applied * 1000n) / leader.committed) / 10;
+  return { text: `${percent}% of the log applied: ${own.applied} of ${fields.leaderCommitted}`, fields: { ...fields, applied: own.applied.toString(), percent } };
 }

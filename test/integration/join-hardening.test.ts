@@ -128,7 +128,7 @@ etcd: { drop_in_file: null, timeout: 90s }
       }
       assert.equal(await promote.exited, 0, promote.stderr());
       assert.match(promote.stdout(), /promoted node-2 to a voting member/);
-      assert.match(promote.stderr(), /"percent":\d/, 'the retries say how far the learner has come');
+      assert.match(promote.stderr(), /"waitedSeconds":\d+,"leaderCommitted":"\d+","leaderDbMiB":1[5-9]\d/, 'the retries say how far the cluster is and how long the learner has been waited for');
       const members = await memberList(etcd.endpoints);
       const node2 = members.find((member) => member.name === 'node-2');
       assert.ok(node2 && node2.isLearner !== true, 'node-2 is a voting member');
@@ -211,14 +211,16 @@ etcd: { drop_in_file: null, timeout: 90s }
   });
 
   describe('a bootstrap member that starts after the membership changed', () => {
-    let dir: string;
+    let sandboxDir: string | undefined;
     after(async () => {
-      await sandboxDown({ dir }).catch(() => undefined);
-      await rm(dir, { recursive: true, force: true });
+      if (sandboxDir === undefined) return;
+      await sandboxDown({ dir: sandboxDir }).catch(() => undefined);
+      await rm(sandboxDir, { recursive: true, force: true });
     });
 
     it('starts as an existing member instead of looping on "cluster ID mismatch"', async () => {
-      dir = await mkdtemp(join(tmpdir(), 'muster-late-bootstrap-'));
+      const dir = await mkdtemp(join(tmpdir(), 'muster-late-bootstrap-'));
+      sandboxDir = dir;
       const prefix = loopbackPrefix();
       const layout = sandboxLayout(dir);
       const settings: SandboxSettings = { dir: layout.dir, clientPort: 2379, peerPort: 2380, timeout: '60s', caDir: undefined };
