@@ -1,7 +1,7 @@
 import type { Logger } from '../core/logger.js';
 import { MusterError, describeError, isMusterError } from '../core/errors.js';
 import { retry } from '../core/retry.js';
-import { ClusterClient } from './cluster-client.js';
+import type { ClusterClient } from './cluster-client.js';
 import { probePeer, type ProbeOptions } from './probe.js';
 import { isStarted, type Member, type SelfUrls } from './types.js';
 import type { EtcdTlsMaterial } from './tls.js';
@@ -27,6 +27,9 @@ export type PromoteOutcome = 'promoted' | 'already-voter';
  */
 export async function promoteSelf(options: PromoteOptions): Promise<PromoteOutcome> {
   const started = Date.now();
+  // Loaded only here: the etcd3 client (gRPC, protobuf) is a third of muster's start-up, and
+  // run-formed.ts, which imports this module, also starts members that need no promotion.
+  const { ClusterClient } = await import('./cluster-client.js');
   // The learner's own client, for its progress: made on the first refusal and kept, so that a
   // learner starved of CPU (the usual reason it is behind) need not accept a new connection each time.
   let learner: ClusterClient | undefined;
@@ -35,7 +38,7 @@ export async function promoteSelf(options: PromoteOptions): Promise<PromoteOutco
   try {
     return await retry(
       async (attempt) => {
-        const client = await votersClient(options);
+        const client = await votersClient(options, ClusterClient);
         try {
           const own = await ownEntry(client, options.self);
           if (!own.isLearner) return 'already-voter' as const;
@@ -77,7 +80,7 @@ export async function promoteSelf(options: PromoteOptions): Promise<PromoteOutco
  * A client of the cluster's started voting members, found through this node's own peer
  * endpoint: it answers with the member list even while the learner is catching up.
  */
-async function votersClient(options: PromoteOptions): Promise<ClusterClient> {
+async function votersClient(options: PromoteOptions, Client: typeof ClusterClient): Promise<ClusterClient> {
   const probe = await probePeer({ peer: options.self.name, url: options.self.peerUrl }, { ...options.probe, ...(options.tls.peer ? { tls: options.tls.peer } : {}) });
   if (probe.kind !== 'member') {
     throw new MusterError(`local etcd at ${options.self.peerUrl} is not answering yet (${probe.detail})`, {
@@ -97,7 +100,7 @@ async function votersClient(options: PromoteOptions): Promise<ClusterClient> {
       retryable: true,
     });
   }
-  return new ClusterClient({ endpoints, callTimeoutMs: options.callTimeoutMs, ...(options.tls.client ? { tls: options.tls.client } : {}) });
+  return new Client({ endpoints, callTimeoutMs: options.callTimeoutMs, ...(options.tls.client ? { tls: options.tls.client } : {}) });
 }
 
 async function ownEntry(client: ClusterClient, self: SelfUrls): Promise<Member> {
