@@ -73,6 +73,9 @@ export function renderReport(report: FormReport, dryRun: boolean): string {
   for (const step of report.membership) lines.push(`  membership: ${step}`);
   for (const change of report.changes) lines.push(`  ${change}`);
   if (report.changes.length === 0) lines.push('  nothing to change');
-  if (report.needsPromotion) lines.push(`  after etcd starts: muster etcd promote (${report.self.name} is a learner)`);
+  if (report.needsPromotion) {
+    const unknown = decision.action === 'restart' && decision.members.length === 0;
+    lines.push(`  after etcd starts: muster etcd promote (${unknown ? `no peer answered, so whether ${report.self.name} is still a learner shows once they are back; a no-op on a voter` : `${report.self.name} is a learner`})`);
+  }
   return `${lines.join('\n')}\n`;
 }

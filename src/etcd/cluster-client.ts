@@ -77,6 +77,21 @@ export class ClusterClient {
     await this.call(`write ${key}`, () => this.client.put(key).value(value).exec());
   }
 
+  /**
+   * Writes the key on a new lease of `ttlSeconds` that nobody keeps alive, so etcd deletes the key
+   * once that time has passed: a timer kept by the cluster, not by any node's clock.
+   */
+  async putWithNewLease(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.call(`write ${key} on a ${ttlSeconds}s lease`, async () => {
+      const lease = this.client.lease(ttlSeconds, { autoKeepAlive: false });
+      try {
+        await lease.put(key).value(value).exec();
+      } finally {
+        lease.release();
+      }
+    });
+  }
+
   async deleteKey(key: string): Promise<void> {
     await this.call(`delete ${key}`, () => this.client.delete().key(key).exec());
   }

@@ -12,9 +12,10 @@ import { decide, type Decision } from './decide.js';
 import { etcdEnvironment, parseEnvFile, renderDropIn, renderEnvFile, type EtcdStart } from './env.js';
 import { clusterToken, initialClusterFromMembers, sortInitialCluster, type InitialMember } from './initial-cluster.js';
 import { planMembership, type PeerView } from './membership-plan.js';
+import type { UnstartedLearner } from './unstarted-sightings.js';
 import { probeAll, type ProbeOptions } from './probe.js';
-import type { Member, ProbeResult, SelfUrls } from './types.js';
-import { etcdTlsFiles, loadEtcdTls, type EtcdTlsMaterial } from './tls.js';
+import { isStarted, type Member, type ProbeResult, type SelfUrls } from './types.js';
+import { etcdTlsFiles, loadEtcdTls, type EtcdTlsMaterial, type TlsMaterial } from './tls.js';
 import { clientUrl, peerUrl } from './urls.js';
 
 export interface FormOptions {
@@ -72,13 +73,16 @@ export async function formEtcd(options: FormOptions): Promise<FormReport> {
       start = (await previousStart(config, self.name)) ?? { state: 'existing', initialCluster, token: clusterToken(initialCluster) };
       // A learner that was never promoted (muster stopped after etcd started, before the
       // promotion) stays one across restarts unless this run promotes it.
-      needsPromotion = decision.members.some((member) => member.isLearner && member.peerURLs.includes(self.peerUrl));
+      // With no peer answering (a whole-cluster restart) whether it is one is not known yet: the
+      // promotion finds out once the voters are back, and is a no-op for a voter.
+      needsPromotion = decision.members.length === 0 || decision.members.some((member) => member.isLearner && member.peerURLs.includes(self.peerUrl));
       break;
     }
     case 'join': {
       let members: readonly Member[];
       if (options.dryRun) {
-        membership = [dryRunMembership(decision.members, self, peerView(config, discovery), decision.replaceOwn, config.etcd.unstarted_grace)];
+        const unstarted = await unstartedForDryRun(decision.members, self, tls.client, config);
+        membership = [dryRunMembership(decision.members, self, peerView(config, discovery), decision.replaceOwn, config.etcd.unstarted_grace, unstarted)];
         members = [...decision.members.filter((member) => !member.peerURLs.includes(self.peerUrl)), { id: 'new', name: self.name, peerURLs: [self.peerUrl], clientURLs: [], isLearner: true }];
       } else {
         // Loaded only here: the etcd3 client (gRPC, protobuf) is a third of muster's start-up time.
@@ -202,17 +206,36 @@ function peerView(config: Config, discovery: Discovery): PeerView {
 }
 
 /**
+ * The sightings of unstarted learners as the cluster records them, read (never written) for a dry
+ * run, so that it says what a real join would do now. Only when there is such a learner: reading
+ * them loads the etcd client. Unreadable: the dry run plans as if each were first seen now.
+ */
+async function unstartedForDryRun(members: readonly Member[], self: SelfUrls, tls: TlsMaterial | undefined, config: Config): Promise<Map<string, UnstartedLearner>> {
+  if (!members.some((member) => member.isLearner && !isStarted(member))) return new Map();
+  const endpoints = members.filter((member) => isStarted(member) && !member.isLearner).flatMap((member) => member.clientURLs);
+  const [{ ClusterClient }, { planSightings, readSightings }] = await Promise.all([import('./cluster-client.js'), import('./unstarted-sightings.js')]);
+  const client = new ClusterClient({ endpoints, callTimeoutMs: Math.max(2000, config.etcd.probe_timeout), ...(tls ? { tls } : {}) });
+  try {
+    return planSightings(members, await readSightings(client), self, Date.now()).unstarted;
+  } catch {
+    return new Map();
+  } finally {
+    client.close();
+  }
+}
+
+/**
  * What a join would do, from the probed member list and the discovery taken before (no lock is
  * taken in a dry run, and no sighting of an unstarted learner is recorded).
  */
-function dryRunMembership(members: readonly Member[], self: SelfUrls, discovery: PeerView, replaceOwn: boolean, unstartedGraceMs: number): string {
+function dryRunMembership(members: readonly Member[], self: SelfUrls, discovery: PeerView, replaceOwn: boolean, unstartedGraceMs: number, unstarted: ReadonlyMap<string, UnstartedLearner>): string {
   const alive = new Set(members.filter((member) => member.clientURLs.length > 0).map((member) => member.id));
   const steps: string[] = [];
   let removalsLeft = 1;
   let own = replaceOwn;
   let current = [...members];
   for (let guard = 0; guard < 4; guard++) {
-    const step = planMembership({ self, members: current, discovery, alive, replaceOwn: own, removalsLeft, unstartedSince: new Map(), now: Date.now(), unstartedGraceMs });
+    const step = planMembership({ self, members: current, discovery, alive, replaceOwn: own, removalsLeft, unstarted, now: Date.now(), unstartedGraceMs });
     steps.push(step.reason);
     if (step.kind !== 'remove' && step.kind !== 'remove-unstarted') break;
     if (step.kind === 'remove') removalsLeft -= 1;

@@ -106,7 +106,7 @@ async function stepsUnderLock(client: ClusterClient, options: JoinOptions, progr
     }
     const alive = await aliveMembers(members, options);
     const now = Date.now();
-    const unstartedSince = await recordSightings(client, members, await readSightings(client), options.self, now);
+    const unstarted = await recordSightings(client, members, await readSightings(client), { self: options.self, now, graceMs: options.unstartedGraceMs });
     const step = planMembership({
       self: options.self,
       members,
@@ -114,11 +114,12 @@ async function stepsUnderLock(client: ClusterClient, options: JoinOptions, progr
       alive,
       replaceOwn: progress.replaceOwn,
       removalsLeft: progress.removalsLeft,
-      unstartedSince,
+      unstarted,
       now,
       unstartedGraceMs: options.unstartedGraceMs,
     });
     options.logger.info({ step: step.kind, reason: step.reason }, 'etcd membership step');
+    if (step.kind === 'add-self') warnAboutKept(step.kept, alive, options.logger);
     const outcome = await applyStep(client, step, options);
     if (step.kind === 'remove') {
       progress.removalsLeft -= 1;
@@ -145,6 +146,20 @@ async function applyStep(client: ClusterClient, step: MembershipStep, options: J
     case 'reuse-self':
       return (await client.memberList()).members;
   }
+}
+
+/**
+ * A dead member that discovery cannot vouch is stale stays a voter, and every member added beside
+ * it raises the quorum the living must make: say so, each time, and what to do.
+ */
+function warnAboutKept(kept: readonly Member[], alive: ReadonlySet<string>, logger: Logger): void {
+  const dead = kept.filter((member) => !member.isLearner && !alive.has(member.id));
+  if (dead.length === 0) return;
+  logger.warn(
+    { members: dead.map((member) => ({ id: member.id, name: member.name, peerURLs: member.peerURLs })) },
+    `etcd: ${dead.map((member) => member.name || member.id).join(', ')} ${dead.length === 1 ? 'does' : 'do'} not answer and ${dead.length === 1 ? 'is' : 'are'} not among the discovered peers, but the discovery is incomplete, so muster keeps ${dead.length === 1 ? 'it' : 'them'}; ` +
+      `with platform.mode tag set platform.expected_peers, or remove ${dead.length === 1 ? 'it' : 'them'} by hand: ${dead.map((member) => `etcdctl member remove ${member.id}`).join('; ')}`,
+  );
 }
 
 /** Members that answer on their peer URL as members of this cluster right now. */

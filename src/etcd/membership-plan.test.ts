@@ -19,7 +19,7 @@ const MINUTE = 60_000;
 
 function input(overrides: Partial<MembershipInput>): MembershipInput {
   const members = overrides.members ?? [member('node-1', 1), member('node-2', 2), member('node-3', 3)];
-  return { self, members, discovery: seen(1, 3, 4), alive: new Set(['1', '3']), replaceOwn: false, removalsLeft: 1, unstartedSince: new Map(), now: 10 * MINUTE, unstartedGraceMs: 5 * MINUTE, ...overrides };
+  return { self, members, discovery: seen(1, 3, 4), alive: new Set(['1', '3']), replaceOwn: false, removalsLeft: 1, unstarted: new Map(), now: 10 * MINUTE, unstartedGraceMs: 5 * MINUTE, ...overrides };
 }
 
 describe('etcd membership plan', () => {
@@ -71,22 +71,26 @@ describe('etcd membership plan', () => {
     const step = planMembership(input({ discovery: { ...seen(1, 3, 4), complete: false, incompleteReason: '3 of 5 expected instances are running' } }));
     assert.equal(step.kind, 'add-self');
     assert.match(step.reason, /node-2 kept though not discovered: 3 of 5 expected instances are running/);
+    assert.deepEqual(step.kind === 'add-self' && step.kept.map((kept) => kept.name), ['node-2']);
   });
 
   it('names an unstarted learner by peer URL and node, with the etcdctl hint, while its grace runs', () => {
     const learner = member('', 5, { id: 'abc5', clientURLs: [], isLearner: true });
-    const step = planMembership(input({ members: [member('node-1', 1), member('node-3', 3), learner], discovery: seen(1, 3, 4, 5), unstartedSince: new Map([['abc5', 8 * MINUTE]]) }));
+    const step = planMembership(input({ members: [member('node-1', 1), member('node-3', 3), learner], discovery: seen(1, 3, 4, 5), unstarted: new Map([['abc5', { since: 8 * MINUTE, graceOver: false }]]) }));
     assert.ok(step.kind === 'wait');
     assert.match(step.reason, /learner abc5 \(http:\/\/10\.0\.0\.5:2380, node node-5\) was added but has not started \(first seen 2m ago\)/);
-    assert.match(step.reason, /removed once it has been unstarted for etcd\.unstarted_grace \(5m, in 3m\)/);
+    assert.match(step.reason, /removed once it has been unstarted for etcd\.unstarted_grace \(5m, about 3m from now/);
     assert.equal(step.hint, 'start etcd on node-5, or, if it will not come back, remove the learner now: etcdctl member remove abc5');
   });
 
-  it('removes an unstarted learner once it has been seen unstarted for the grace period', () => {
+  it('removes an unstarted learner once its grace, timed by etcd, is over, whatever this node\'s clock says', () => {
     const learner = member('', 5, { id: 'abc5', clientURLs: [], isLearner: true });
     const members = [member('node-1', 1), member('node-3', 3), learner];
-    const step = planMembership(input({ members, discovery: seen(1, 3, 4, 5), removalsLeft: 0, unstartedSince: new Map([['abc5', 5 * MINUTE]]) }));
-    assert.ok(step.kind === 'remove-unstarted' && step.member.id === 'abc5', 'not counted against the one stale removal per run');
-    assert.match(step.reason, /has not started in the 5m since it was first seen/);
+    const over = planMembership(input({ members, discovery: seen(1, 3, 4, 5), removalsLeft: 0, unstarted: new Map([['abc5', { since: 9 * MINUTE, graceOver: true }]]) }));
+    assert.ok(over.kind === 'remove-unstarted' && over.member.id === 'abc5', 'not counted against the one stale removal per run');
+    assert.match(over.reason, /has not started within etcd\.unstarted_grace \(5m\) of its first sighting, 1m ago/);
+    // A clock far ahead of the recording node's does not shorten the grace.
+    const skewed = planMembership(input({ members, discovery: seen(1, 3, 4, 5), now: 60 * MINUTE, unstarted: new Map([['abc5', { since: 9 * MINUTE, graceOver: false }]]) }));
+    assert.equal(skewed.kind, 'wait');
   });
 });

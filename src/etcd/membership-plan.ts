@@ -1,5 +1,6 @@
 import { formatDuration } from '../core/duration.js';
 import { isStarted, quorum, type Member, type SelfUrls } from './types.js';
+import type { UnstartedLearner } from './unstarted-sightings.js';
 
 /** The peers as a discovery taken under the join lock sees them. */
 export interface PeerView {
@@ -24,10 +25,11 @@ export interface MembershipInput {
   replaceOwn: boolean;
   /** Removals of stale members still allowed in this run (the rule is at most one). */
   removalsLeft: number;
-  /** When a muster first saw each unstarted learner (ms since the epoch), as recorded in the cluster. */
-  unstartedSince: ReadonlyMap<string, number>;
+  /** Each unstarted learner: when a muster first saw it, and whether its grace (timed by etcd) is over. */
+  unstarted: ReadonlyMap<string, UnstartedLearner>;
+  /** For messages: how long ago a learner was first seen (the decision is the grace's). */
   now: number;
-  /** How long a learner may stay unstarted before a joiner removes it. */
+  /** How long a learner may stay unstarted before a joiner removes it (etcd.unstarted_grace). */
   unstartedGraceMs: number;
 }
 
@@ -36,7 +38,7 @@ export type MembershipStep =
   | { kind: 'remove-unstarted'; member: Member; reason: string }
   | { kind: 'promote-learner'; member: Member; reason: string }
   | { kind: 'wait'; reason: string; hint?: string }
-  | { kind: 'add-self'; reason: string }
+  | { kind: 'add-self'; reason: string; /** Members absent from an incomplete discovery, kept: they may be stale. */ kept: readonly Member[] }
   | { kind: 'reuse-self'; member: Member; reason: string };
 
 const label = (member: Member): string => member.name || `unstarted member ${member.id}`;
@@ -82,8 +84,9 @@ export function planMembership(input: MembershipInput): MembershipStep {
   if (ownEntry) {
     return { kind: 'reuse-self', member: ownEntry, reason: `this node's peer URL is already a member (${ownEntry.id}): reuse it, never add twice` };
   }
-  const kept = absent.length > 0 && !input.discovery.complete ? `; ${absent.map(label).join(', ')} kept though not discovered: ${input.discovery.incompleteReason ?? 'the discovery is incomplete'}` : '';
-  return { kind: 'add-self', reason: `add ${input.self.name} (${input.self.peerUrl}) as a learner${kept}` };
+  const kept = input.discovery.complete ? [] : absent;
+  const note = kept.length > 0 ? `; ${kept.map(label).join(', ')} kept though not discovered: ${input.discovery.incompleteReason ?? 'the discovery is incomplete'}` : '';
+  return { kind: 'add-self', reason: `add ${input.self.name} (${input.self.peerUrl}) as a learner${note}`, kept };
 }
 
 /**
@@ -95,18 +98,19 @@ function unstartedLearnerStep(learner: Member, input: MembershipInput): Membersh
   const peerUrl = learner.peerURLs[0] ?? '?';
   const node = input.discovery.names.get(peerUrl);
   const who = `learner ${learner.id} (${peerUrl}${node === undefined ? ', a node not among the discovered peers' : `, node ${node}`})`;
-  const since = input.unstartedSince.get(learner.id) ?? input.now;
-  const unstartedFor = Math.max(0, input.now - since);
-  if (unstartedFor >= input.unstartedGraceMs) {
+  const sighting = input.unstarted.get(learner.id) ?? { since: input.now, graceOver: false };
+  const seenFor = formatDuration(Math.max(0, input.now - sighting.since));
+  if (sighting.graceOver) {
     return {
       kind: 'remove-unstarted',
       member: learner,
-      reason: `${who} has not started in the ${formatDuration(unstartedFor)} since it was first seen (etcd.unstarted_grace ${formatDuration(input.unstartedGraceMs)}): remove it; it holds no data and no vote`,
+      reason: `${who} has not started within etcd.unstarted_grace (${formatDuration(input.unstartedGraceMs)}) of its first sighting, ${seenFor} ago: remove it; it holds no data and no vote`,
     };
   }
+  const left = Math.max(0, input.unstartedGraceMs - (input.now - sighting.since));
   return {
     kind: 'wait',
-    reason: `${who} was added but has not started (first seen ${formatDuration(unstartedFor)} ago); etcd allows one learner at a time, so this join waits; it is removed once it has been unstarted for etcd.unstarted_grace (${formatDuration(input.unstartedGraceMs)}, in ${formatDuration(input.unstartedGraceMs - unstartedFor)})`,
+    reason: `${who} was added but has not started (first seen ${seenFor} ago); etcd allows one learner at a time, so this join waits; it is removed once it has been unstarted for etcd.unstarted_grace (${formatDuration(input.unstartedGraceMs)}, about ${formatDuration(left)} from now, by whichever muster joins then)`,
     hint: `start etcd on ${node ?? `the node at ${peerUrl}`}, or, if it will not come back, remove the learner now: etcdctl member remove ${learner.id}`,
   };
 }

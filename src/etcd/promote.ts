@@ -117,16 +117,16 @@ async function ownEntry(client: ClusterClient, self: SelfUrls): Promise<Member> 
 }
 
 /**
- * How far the learner is: the leader's side always (its raft index and database size), the
- * learner's applied index once it serves clients. etcd serves a member's client port only after
+ * How far the learner is: the cluster's side always (a voting member's committed raft index and
+ * database size), the learner's applied index once it serves clients. etcd serves a member's client port only after
  * the member has applied the log up to its own start, so a learner still receiving a large log
  * cannot say more; best effort either way, as this only feeds the log.
  */
 async function learnerProgress(voters: ClusterClient, learner: ClusterClient | undefined): Promise<{ text: string; fields: Record<string, string | number> }> {
-  const [leader, own] = await Promise.all([voters.status().catch(() => undefined), learner?.status().catch(() => undefined)]);
-  if (leader === undefined) return { text: 'the leader did not say how far it is', fields: {} };
-  const fields = { leaderCommitted: leader.committed.toString(), leaderDbMiB: Math.round(leader.dbSizeBytes / 2 ** 20) };
-  if (own === undefined) return { text: `still receiving the log: the leader is at raft index ${fields.leaderCommitted}, ${fields.leaderDbMiB} MiB`, fields };
-  const percent = leader.committed === 0n ? 100 : Number((own.applied * 1000n) / leader.committed) / 10;
-  return { text: `${percent}% of the log applied: ${own.applied} of ${fields.leaderCommitted}`, fields: { ...fields, applied: own.applied.toString(), percent } };
+  const [voter, own] = await Promise.all([voters.status().catch(() => undefined), learner?.status().catch(() => undefined)]);
+  if (voter === undefined) return { text: 'no voting member said how far the cluster is', fields: {} };
+  const fields = { clusterCommitted: voter.committed.toString(), clusterDbMiB: Math.round(voter.dbSizeBytes / 2 ** 20) };
+  if (own === undefined) return { text: `still receiving the log: the voters have committed raft index ${fields.clusterCommitted}, ${fields.clusterDbMiB} MiB`, fields };
+  const percent = voter.committed === 0n ? 100 : Number((own.applied * 1000n) / voter.committed) / 10;
+  return { text: `${percent}% of the log applied: ${own.applied} of ${fields.clusterCommitted}`, fields: { ...fields, applied: own.applied.toString(), percent } };
 }

@@ -17,11 +17,11 @@ describe('sightings of unstarted learners', () => {
   it('records the first sighting and keeps it on later reads, so the grace runs from the first node that saw it', () => {
     const learner = member('a5', 5, { name: '', clientURLs: [], isLearner: true });
     const first = planSightings([member('a1', 1), learner], new Map(), self, 1000);
-    assert.deepEqual(first.put, [['a5', { since: 1000, by: 'node-4' }]]);
-    assert.equal(first.since.get('a5'), 1000);
-    const later = planSightings([member('a1', 1), learner], new Map([['a5', { since: 1000, by: 'node-6' }]]), self, 9000);
-    assert.deepEqual(later.put, []);
-    assert.equal(later.since.get('a5'), 1000);
+    assert.deepEqual(first.record, ['a5']);
+    assert.deepEqual(first.unstarted.get('a5'), { since: 1000, graceOver: false });
+    const later = planSightings([member('a1', 1), learner], new Map([['a5', { since: 1000, by: 'node-6', graceOver: true }]]), self, 9000);
+    assert.deepEqual(later.record, []);
+    assert.deepEqual(later.unstarted.get('a5'), { since: 1000, graceOver: true });
   });
 
   it('forgets learners that started or left, and never records its own entry or voters', () => {
@@ -29,12 +29,12 @@ describe('sightings of unstarted learners', () => {
     const ownUnstarted = member('a4', 4, { name: '', clientURLs: [], isLearner: true });
     const unstartedVoter = member('a6', 6, { clientURLs: [] });
     const known = new Map([
-      ['a5', { since: 1, by: 'x' }],
-      ['gone', { since: 1, by: 'x' }],
+      ['a5', { since: 1, by: 'x', graceOver: false }],
+      ['gone', { since: 1, by: 'x', graceOver: true }],
     ]);
     const changes = planSightings([member('a1', 1), started, ownUnstarted, unstartedVoter], known, self, 5);
-    assert.deepEqual(changes.put, []);
-    assert.deepEqual(changes.delete.sort(), ['a5', 'gone']);
-    assert.equal(changes.since.size, 0);
+    assert.deepEqual(changes.record, []);
+    assert.deepEqual(changes.forget.sort(), ['a5', 'gone']);
+    assert.equal(changes.unstarted.size, 0);
   });
 });

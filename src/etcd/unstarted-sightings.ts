@@ -3,63 +3,94 @@ import { isStarted, type Member, type SelfUrls } from './types.js';
 
 /**
  * When a muster first saw each learner that was added but has not started, kept in the cluster
- * itself (one key per member, written under the join lock), so the grace period before such a
- * learner is removed runs from the first sighting by any node, not from each joiner's own start.
- * Times are the writer's wall clock, compared with the reader's: skew between nodes shifts the
- * grace by that much, which NTP keeps far below the minutes it lasts.
+ * itself (written under the join lock), so the grace period before such a learner is removed
+ * runs from the first sighting by any node, not from each joiner's own start. Two keys per
+ * learner:
+ *
+ *     muster/unstarted-learners/<member id>         {"since": <ms>, "by": "<node>", "graceMs": <ms>}
+ *     muster/unstarted-learners/<member id>.grace   "" on a lease of the grace's length, never kept alive
+ *
+ * The grace is over when the first key exists and the second is gone: etcd's leader times the
+ * lease, so nodes whose clocks disagree (a fresh VM before NTP has synced) still agree on it. A
+ * leader change renews leases, which can only make the grace longer, never shorter. `since` is
+ * the recording node's clock, used for messages only.
  */
 export const SIGHTINGS_PREFIX = 'muster/unstarted-learners/';
+const GRACE_SUFFIX = '.grace';
 
 export interface Sighting {
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch, on the clock of the node that recorded it. */
   since: number;
   /** The node that first saw it, for the log. */
   by: string;
+  /** The lease-timed key has expired: the learner has been unstarted for the whole grace. */
+  graceOver: boolean;
+}
+
+export interface UnstartedLearner {
+  since: number;
+  graceOver: boolean;
 }
 
 export interface SightingChanges {
-  put: [memberId: string, sighting: Sighting][];
-  /** Sightings of members that have started or are gone. */
-  delete: string[];
-  /** First sighting of every unstarted learner now, by member id. */
-  since: Map<string, number>;
+  /** Member ids of unstarted learners seen for the first time. */
+  record: string[];
+  /** Member ids whose sightings go: the member started, or is gone. */
+  forget: string[];
+  /** Every unstarted learner now, by member id. */
+  unstarted: Map<string, UnstartedLearner>;
 }
 
 /** Which sightings to add and drop for the member list read now. Pure. */
 export function planSightings(members: readonly Member[], known: ReadonlyMap<string, Sighting>, self: SelfUrls, now: number): SightingChanges {
-  const unstarted = members.filter((member) => member.isLearner && !isStarted(member) && !member.peerURLs.includes(self.peerUrl));
-  const changes: SightingChanges = { put: [], delete: [], since: new Map() };
-  for (const learner of unstarted) {
+  const changes: SightingChanges = { record: [], forget: [], unstarted: new Map() };
+  for (const learner of members.filter((member) => member.isLearner && !isStarted(member) && !member.peerURLs.includes(self.peerUrl))) {
     const sighting = known.get(learner.id);
-    if (sighting) changes.since.set(learner.id, sighting.since);
+    if (sighting) changes.unstarted.set(learner.id, { since: sighting.since, graceOver: sighting.graceOver });
     else {
-      changes.put.push([learner.id, { since: now, by: self.name }]);
-      changes.since.set(learner.id, now);
+      changes.record.push(learner.id);
+      changes.unstarted.set(learner.id, { since: now, graceOver: false });
     }
   }
-  for (const id of known.keys()) if (!changes.since.has(id)) changes.delete.push(id);
+  for (const id of known.keys()) if (!changes.unstarted.has(id)) changes.forget.push(id);
   return changes;
 }
 
 export async function readSightings(client: ClusterClient): Promise<Map<string, Sighting>> {
+  const keys = await client.readPrefix(SIGHTINGS_PREFIX);
   const sightings = new Map<string, Sighting>();
-  for (const [key, value] of await client.readPrefix(SIGHTINGS_PREFIX)) {
-    const sighting = parseSighting(value);
-    // An unreadable record is rewritten: the grace then starts over, which only delays a removal.
-    if (sighting) sightings.set(key.slice(SIGHTINGS_PREFIX.length), sighting);
+  for (const [key, value] of keys) {
+    if (key.endsWith(GRACE_SUFFIX)) continue;
+    const parsed = parseSighting(value);
+    // An unreadable record is written again: the grace then starts over, which only delays a removal.
+    if (parsed) sightings.set(key.slice(SIGHTINGS_PREFIX.length), { ...parsed, graceOver: !keys.has(`${key}${GRACE_SUFFIX}`) });
   }
   return sightings;
 }
 
-/** Records new sightings and drops old ones; returns when each unstarted learner was first seen. */
-export async function recordSightings(client: ClusterClient, members: readonly Member[], known: ReadonlyMap<string, Sighting>, self: SelfUrls, now: number): Promise<Map<string, number>> {
-  const changes = planSightings(members, known, self, now);
-  for (const [id, sighting] of changes.put) await client.put(`${SIGHTINGS_PREFIX}${id}`, JSON.stringify(sighting));
-  for (const id of changes.delete) await client.deleteKey(`${SIGHTINGS_PREFIX}${id}`);
-  return changes.since;
+/** Records new sightings and drops old ones; returns every unstarted learner with its grace. */
+export async function recordSightings(
+  client: ClusterClient,
+  members: readonly Member[],
+  known: ReadonlyMap<string, Sighting>,
+  options: { self: SelfUrls; now: number; graceMs: number },
+): Promise<Map<string, UnstartedLearner>> {
+  const changes = planSightings(members, known, options.self, options.now);
+  for (const id of changes.record) {
+    const key = `${SIGHTINGS_PREFIX}${id}`;
+    // The timed key first: a crash between the two writes leaves a timed key without a sighting,
+    // which is ignored and written again, never a sighting whose grace looks over.
+    await client.putWithNewLease(`${key}${GRACE_SUFFIX}`, '', Math.max(1, Math.ceil(options.graceMs / 1000)));
+    await client.put(key, JSON.stringify({ since: options.now, by: options.self.name, graceMs: options.graceMs }));
+  }
+  for (const id of changes.forget) {
+    await client.deleteKey(`${SIGHTINGS_PREFIX}${id}`);
+    await client.deleteKey(`${SIGHTINGS_PREFIX}${id}${GRACE_SUFFIX}`);
+  }
+  return changes.unstarted;
 }
 
-function parseSighting(value: string): Sighting | undefined {
+function parseSighting(value: string): Omit<Sighting, 'graceOver'> | undefined {
   try {
     const parsed = JSON.parse(value) as Partial<Sighting>;
     return typeof parsed.since === 'number' && Number.isFinite(parsed.since) ? { since: parsed.since, by: typeof parsed.by === 'string' ? parsed.by : '?' } : undefined;
