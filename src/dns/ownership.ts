@@ -181,3 +181,15 @@ function describeField(field: string): string {
   const slash = field.indexOf('/');
   return slash < 0 ? `"${field}"` : `${field.slice(slash + 1)} ${field.slice(0, slash)}`;
 }
+
+/**
+ * For a wildcard record set without an ownership record: the ownership TXT the previous release
+ * wrote for it, if there is one and it names `ownerId` (it sits at the name a literal
+ * _wildcard.<rest> also maps to, so it is read as nobody's; this only explains the conflict).
+ */
+export function legacyWildcardOwnership(index: OwnershipIndex, target: { name: string; type: RecordType }, ownerId: string): RecordSet | undefined {
+  if (!target.name.startsWith('*.')) return undefined;
+  const entry = index.records.get(recordKey({ name: `${LEGACY_WILDCARD_LABEL}${target.name.slice(1)}`, type: target.type }));
+  const values = entry?.record.values.map(parseOwnershipValue) ?? [];
+  return entry && values.length > 0 && values.every((value) => value?.owner === ownerId && value.record === undefined) ? entry.record : undefined;
+}

@@ -207,6 +207,7 @@ describe('planDns', () => {
     assert.ok(isEmptyChangeSet(want.changes));
     assert.deepEqual(want.conflicts.map((note) => note.record.name), ['*.apps.example.com.', '_wildcard.apps.example.com.']);
     assert.match(want.conflicts[1]?.reason ?? '', /previous release/);
+    assert.match(want.conflicts[0]?.reason ?? '', /its ownership record from muster 0\.1\.0, _muster-owner\.a\._wildcard\.apps\.example\.com\., names this owner_id but also stands for _wildcard\.apps\.example\.com\..*set dns\.take_over: true once/);
     // take_over adopts the wildcard (no ownership record at its name now), never the ambiguous one.
     const adopt = plan({ desired: [wildcard, literal], current, takeOver: true });
     assert.deepEqual(names(adopt.changes.create), ['_muster-owner.a-wildcard.apps.example.com. TXT']);

@@ -18,7 +18,7 @@
  * record at the same name needs the A gone first.
  */
 import { isMusterError } from '../core/errors.js';
-import { isOwnershipName, isOwnershipRecord, ownershipRecord, ownershipTarget, readOwnership, validateOwnerId, type Ownership } from './ownership.js';
+import { isOwnershipName, isOwnershipRecord, legacyWildcardOwnership, ownershipRecord, ownershipTarget, readOwnership, validateOwnerId, type Ownership } from './ownership.js';
 import { compareStrings, describeData, describeRecordSet, recordKey, sameRecordSet, sortRecordSets } from './record.js';
 import type { RecordChanges, RecordSet } from './types.js';
 
@@ -82,7 +82,7 @@ export function planDns(input: DnsPlanInput): DnsPlan {
     // Someone else's set, or someone else's claim on the name: only an unclaimed set is adopted.
     const foreign = !mine && (have !== undefined || owner.kind !== 'none');
     if (foreign && !(input.takeOver && owner.kind === 'none')) {
-      conflicts.push({ record: want, reason: foreignReason(have, owner, want) });
+      conflicts.push({ record: want, reason: foreignReason(have, owner, want, legacyWildcardOwnership(ownership, want, ownerId)) });
       continue;
     }
     if (!have) create.push(want);
@@ -153,8 +153,11 @@ function validDesired(desired: readonly RecordSet[], conflicts: DnsNote[]): Map<
 }
 
 /** Why a desired set is left alone; take_over is suggested only where it would help. */
-function foreignReason(have: RecordSet | undefined, owner: Ownership, want: RecordSet): string {
+function foreignReason(have: RecordSet | undefined, owner: Ownership, want: RecordSet, legacyWildcard: RecordSet | undefined): string {
   const matches = have !== undefined && sameRecordSet(have, want) ? ' (its values already match)' : '';
+  if (owner.kind === 'none' && legacyWildcard) {
+    return `its ownership record from muster 0.1.0, ${legacyWildcard.name}, names this owner_id but also stands for ${ownershipTarget(legacyWildcard.name)?.name ?? '?'}, so muster no longer trusts it${matches}; set dns.take_over: true once to adopt the wildcard, then delete ${legacyWildcard.name} by hand`;
+  }
   if (owner.kind === 'owned') return `owned by "${owner.owner}", not this muster${matches}; give both the same owner_id if they are one cluster`;
   if (owner.kind === 'unreadable') return `its ownership record ${owner.record.name} ${owner.reason}${matches}; muster leaves both alone (remove that record by hand if it is stale)`;
   return `exists without a muster ownership record, so someone else made it${matches}; set dns.take_over: true to let muster manage it`;

@@ -74,4 +74,21 @@ describe('muster boot on three nodes at once, with Route 53', () => {
     const held = zone.records.filter((set) => set.type !== 'SOA' && set.type !== 'NS');
     assert.deepEqual(sorted(held), sorted([...expected, ...expected.map(ownership)]), 'each record set once, each with its ownership record, nothing else');
   });
+
+  it('stops after a few identical refusals when a record Route 53 does not list is in the way, instead of re-sending until etcd.timeout', async () => {
+    const prefix = loopbackPrefix();
+    const file = join(root, 'alias-node.yaml');
+    await writeFile(file, nodeConfig(join(root, 'alias-node'), prefix, 1, fake.url));
+    // An alias at the members name: muster cannot list or change it, and Route 53 says "already exists".
+    zone.records = zone.records.filter((set) => set.type === 'SOA' || set.type === 'NS');
+    zone.records.push({ name: `etcd.${ZONE}`, type: 'A', values: [], alias: { hostedZoneId: 'Z2FDTNDATAQYW2', dnsName: 'lb.example.net.', evaluateTargetHealth: false } });
+    const before = fake.count('ChangeResourceRecordSets');
+    const started = Date.now();
+    const result = await musterCli(file, ['boot']);
+    assert.equal(result.code, 69, result.stderr);
+    assert.match(result.stderr, /refused the same changes 4 times in a row/);
+    assert.match(result.stderr, /hint: a record the provider does not list is in the way \(on Route 53: an alias/);
+    assert.equal(fake.count('ChangeResourceRecordSets') - before, 4, 'four attempts, not one every two seconds until etcd.timeout (30s)');
+    assert.ok(Date.now() - started < 20_000, `gave up after ${Date.now() - started} ms`);
+  });
 });

@@ -32,9 +32,11 @@ export interface FakeRoute53 {
    * Test hook: holds every ChangeResourceRecordSets request until `clients` more zone listings
    * (first pages of ListResourceRecordSets) have been answered, then lets them through in the
    * order they came. N nodes booting at once then all read the zone before any of them writes:
-   * the race of a simultaneous boot, made certain instead of likely.
+   * the race of a simultaneous boot, made certain instead of likely. After `timeoutMs` (default
+   * 20 s) the writes go through anyway, so a node that never lists fails the test's assertions
+   * instead of hanging it.
    */
-  holdChangesUntilListed(clients: number): void;
+  holdChangesUntilListed(clients: number, timeoutMs?: number): void;
   close(): Promise<void>;
 }
 
@@ -115,10 +117,22 @@ export async function startFakeRoute53(model: FakeRoute53Model): Promise<FakeRou
     clearFailures: () => {
       injected.length = 0;
     },
-    holdChangesUntilListed: (clients) => {
+    holdChangesUntilListed: (clients, timeoutMs = 20_000) => {
       let open = (): void => undefined;
       const opened = new Promise<void>((resolve) => (open = resolve));
-      barrier = { listings: clients, opened, open };
+      const timer = setTimeout(() => {
+        open();
+        barrier = undefined;
+      }, timeoutMs);
+      timer.unref();
+      barrier = {
+        listings: clients,
+        opened,
+        open: () => {
+          clearTimeout(timer);
+          open();
+        },
+      };
     },
     close: () => closeServer(server),
   };

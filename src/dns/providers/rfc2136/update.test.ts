@@ -55,6 +55,17 @@ describe('rfc2136 UPDATE messages', () => {
     assert.deepEqual(message?.answers.map((rr) => [rr.class, rr.rdata.toString('latin1')]), [[CLASS.IN, `${String.fromCharCode(value.length)}${value}`]]);
   });
 
+  it('pins a long ownership record by value too, in the 255-byte strings muster writes it in', () => {
+    const long = `${'n'.repeat(60)}.${'m'.repeat(60)}.${'k'.repeat(60)}`;
+    const ownership = ownershipRecord(a(long, '10.0.0.1'), 'cluster-with-a-long-owner-id');
+    const value = ownership.values[0] ?? '';
+    assert.ok(Buffer.byteLength(value) > 255, `the value is ${Buffer.byteLength(value)} bytes`);
+    const [message] = buildUpdateMessages({ create: [], update: [], delete: [ownership] }, zone, 60_000);
+    const [created] = buildUpdateMessages({ create: [ownership], update: [], delete: [] }, zone, 60_000);
+    assert.equal(message?.answers[0]?.class, CLASS.IN, 'value-dependent, not "RRset exists"');
+    assert.deepEqual(message?.answers[0]?.rdata, created?.authorities[0]?.rdata, 'the prerequisite is exactly what muster wrote');
+  });
+
   it('checks another TXT record set by existence only, and splits long TXT values into 255-byte strings', () => {
     const txt = canonicalRecordSet({ name: 'txt', type: 'TXT', ttl: 60, values: ['y'.repeat(300)] }, zone);
     const [message] = buildUpdateMessages({ create: [], update: [], delete: [txt] }, zone, 60_000);

@@ -7,9 +7,10 @@
  * TXT sets of other tools use "RRset exists" without values: another tool may split its text into
  * character-strings differently than muster would, so their exact wire form cannot be predicted,
  * and a value-dependent prerequisite would fail on every run. muster's own ownership TXTs are
- * pinned by value like other types: muster wrote them, each value one character-string (when it
- * fits in 255 bytes; longer ones fall back to "RRset exists"), so another owner's edit between
- * list and apply makes the server refuse the message (NXRRSET) instead of muster overwriting it.
+ * pinned by value like other types: muster wrote them, with the same encoder every time (a value
+ * longer than 255 bytes split into 255-byte strings, rdata.ts), so their wire form is known, and
+ * another owner's edit between list and apply makes the server refuse the message (NXRRSET)
+ * instead of muster overwriting it.
  * A server applies a message all or nothing. A record set and its ownership TXT always travel in
  * the same message, so a crash between messages never leaves a record without its owner.
  * Messages are filled up to a byte budget (TCP allows 65535); deletions go first, so a CNAME can
@@ -78,7 +79,7 @@ function records(set: RecordSet, klass: number, ttl: number): ResourceRecord[] {
 const empty = Buffer.alloc(0);
 
 function exists(set: RecordSet): ResourceRecord[] {
-  if (set.type === 'TXT' && !(isOwnershipRecord(set) && set.values.every((value) => Buffer.byteLength(value, 'utf8') <= 255))) {
+  if (set.type === 'TXT' && !isOwnershipRecord(set)) {
     return [{ name: set.name, type: TYPE_CODES.TXT, class: CLASS.ANY, ttl: 0, rdata: empty }];
   }
   return records(set, CLASS.IN, 0);
