@@ -16,9 +16,11 @@ export async function createVaultIssuer(config: VaultIssuerConfig, context: Pick
   const { env } = context;
   const address = config.address ?? env['VAULT_ADDR'];
   if (!address) throw configError('no Vault address', 'set pki.issuer.address, or VAULT_ADDR in muster\'s environment');
-  // Here rather than per request: a run makes one issuer, so the warning comes once per run.
+  // Here rather than per request: a run makes one issuer, so the warning comes once per run, and
+  // only when a token is configured to travel there.
   const plainHttp = plainHttpTokenWarning(address);
-  if (plainHttp !== undefined) context.logger?.warn({ address: new URL(address).origin }, plainHttp);
+  const tokenConfigured = config.token_file !== undefined || Boolean(env['VAULT_TOKEN']);
+  if (plainHttp !== undefined && tokenConfigured) context.logger?.warn({ address: new URL(address).origin }, plainHttp);
   const caFile = config.ca_cert_file ?? env['VAULT_CACERT'];
   const ca = caFile === undefined || caFile === '' ? undefined : await readSetting(caFile, 'the CA bundle', 'pki.issuer.ca_cert_file (or VAULT_CACERT)');
   const namespace = config.namespace ?? env['VAULT_NAMESPACE'];

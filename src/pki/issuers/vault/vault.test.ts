@@ -130,6 +130,9 @@ describe('vault issuer', () => {
     const fromEnv = capturingLogger();
     await createVaultIssuer(vaultConfig(), { env: { VAULT_ADDR: 'http://vault.example.test:8200', VAULT_TOKEN: TOKEN }, logger: fromEnv.logger });
     assert.equal(fromEnv.warnings().length, 1, 'VAULT_ADDR too');
+    const noToken = capturingLogger();
+    await createVaultIssuer(vaultConfig({ address: 'http://192.0.2.1:8200' }), { env: {}, logger: noToken.logger });
+    assert.deepEqual(noToken.warnings(), [], 'no token configured, none to leak');
   });
 
   it('does not warn for https, nor for plain http to loopback (a dev Vault, a local Vault Agent)', async () => {
