@@ -72,9 +72,9 @@ export async function formEtcd(options: FormOptions): Promise<FormReport> {
       const initialCluster = decision.members.length > 0 ? initialClusterFromMembers(decision.members, self, namesByPeerUrl) : sortInitialCluster(peers);
       start = (await previousStart(config, self.name)) ?? { state: 'existing', initialCluster, token: clusterToken(initialCluster) };
       // A learner that was never promoted (muster stopped after etcd started, before the
-      // promotion) stays one across restarts unless this run promotes it.
-      // With no peer answering (a whole-cluster restart) whether it is one is not known yet: the
-      // promotion finds out once the voters are back, and is a no-op for a voter.
+      // promotion) stays one across restarts unless this run promotes it. With no peer answering
+      // (a whole-cluster restart) that is not known yet: the promotion finds out once the voters
+      // are back, and is a no-op for a voter.
       needsPromotion = decision.members.length === 0 || decision.members.some((member) => member.isLearner && member.peerURLs.includes(self.peerUrl));
       break;
     }

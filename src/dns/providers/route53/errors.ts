@@ -1,6 +1,6 @@
 import { ACCESS_DENIED_CODES, awsErrorCode, awsFailureMessage, awsHttpStatus, BAD_CREDENTIAL_CODES, CREDENTIALS_HINT, NETWORK_CODES } from '../../../core/aws-sdk-error.js';
 import { MusterError, describeError, isMusterError } from '../../../core/errors.js';
-import { isZoneChanged, zoneChanged } from '../../zone-changed.js';
+import { zoneChanged } from '../../zone-changed.js';
 
 /** Every Route 53 action the provider calls: the IAM policy muster needs grants exactly these. */
 export const ROUTE53_IAM_ACTIONS = [
@@ -97,10 +97,11 @@ export function route53Error(action: string, error: unknown): Error {
 
 /**
  * Whether sending the same request again may help; for retry.ts. Never for a batch refused because
- * the zone changed: the same batch would be refused again, so the DNS step lists and plans anew.
+ * the zone changed (zoneChanged() is not retryable): the same batch would be refused again, so the
+ * DNS step lists and plans anew.
  */
 export function isRetryableRoute53Error(error: unknown): boolean {
-  return isMusterError(error) && error.retryable && !isZoneChanged(error);
+  return isMusterError(error) && error.retryable;
 }
 
 /**
