@@ -6,10 +6,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
+// The test vCenter (scripts/build-vcsim.sh) is built from govmomi's Go sources, not a program on PATH.
+const GOVMOMI = '/usr/share/gocode/src/github.com/vmware/govmomi/simulator';
+
 const NEEDS = {
   local: { etcd: 'etcd-server', etcdctl: 'etcd-client' },
-  test: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', ip: 'iproute2' },
-  bench: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl' },
+  test: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', ip: 'iproute2', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev' },
+  bench: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev' },
 };
 
 const purpose = process.argv[2] ?? 'test';
@@ -20,7 +23,7 @@ if (!needs) {
 }
 
 const onPath = (program) =>
-  [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'].some((dir) => {
+  program.startsWith('/') ? existsSync(program) : [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'].some((dir) => {
     try {
       accessSync(join(dir, program), constants.X_OK);
       return true;
