@@ -79,7 +79,7 @@ export async function startBind9(options: Bind9Options = {}): Promise<Bind9> {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
     const keys = Object.fromEntries(extra.map((k) => [k.key.name, k.key]));
     const server = makeServer({ port, zone, dir, key, keys, child });
-    if (await waitUntilAnswering(server, child)) return server;
+    if (await waitUntilAnswering(server, child, () => /address in use/i.test(log))) return server;
     await server.stop().catch(() => undefined);
     if (attempt >= 4 || !/address in use/i.test(log)) {
       await rm(dir, { recursive: true, force: true });
@@ -129,12 +129,15 @@ function makeServer(opts: { port: number; zone: string; dir: string; key: Bind9K
   };
 }
 
-async function waitUntilAnswering(server: Bind9, child: ChildProcess): Promise<boolean> {
+async function waitUntilAnswering(server: Bind9, child: ChildProcess, portTaken: () => boolean): Promise<boolean> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) return false;
+    if (child.exitCode !== null || child.signalCode !== null || portTaken()) return false;
     try {
-      if ((await server.dig(['+short', server.zone, 'SOA'])).trim() !== '') return true;
+      // Over UDP and TCP: the random port can be free for one and, as a client's ephemeral port
+      // at that moment, taken for the other; named then runs without TCP, which muster's
+      // rfc2136 provider (and AXFR) use, and is started again on another port.
+      if ((await server.dig(['+short', server.zone, 'SOA'])).trim() !== '' && (await server.dig(['+tcp', '+short', server.zone, 'SOA'])).trim() !== '') return true;
     } catch {
       // not answering yet
     }
