@@ -40,6 +40,7 @@ describe('config loading', () => {
       listen_localhost: true,
       data_dir: '/var/lib/etcd',
       env_file: '/run/muster/etcd.env',
+      env_style: 'muster',
       drop_in_file: '/etc/systemd/system/etcd.service.d/70-initial-cluster.conf',
       tls: { certificate: 'node', client_cert_auth: true },
       timeout: 120_000,
@@ -103,7 +104,7 @@ platform:
 
   it('names the platform types when the type is wrong', () => {
     const problems = problemsOf('platform: { type: gce }');
-    assert.deepEqual(problems, ['platform.type → unknown or missing type (one of: static, aws, local)']);
+    assert.deepEqual(problems, ['platform.type → unknown or missing type (one of: static, aws, local, dns-srv, vsphere)']);
   });
 
   it('compares a misspelt key with the keys of the chosen platform', () => {
@@ -156,7 +157,7 @@ platform:
 
   it('says what an https etcd is missing', () => {
     assert.deepEqual(problemsOf(`${VALID}etcd: { peer_scheme: https }\n`), [
-      'etcd.peer_scheme → https needs certificates: add a pki section (muster then issues the node certificate etcd uses), or use http',
+      'etcd.peer_scheme → https needs certificates: add a pki section (muster then issues the node certificate etcd uses), name your own in etcd.tls.files, or use http',
     ]);
     const extra = `pki:
   issuer: { type: local-ca, ca_cert_file: /etc/muster/ca.pem, ca_key_file: /etc/muster/ca-key.pem }

@@ -7,11 +7,13 @@ import { decideSchemes, etcdTlsIssues } from '../etcd/tls-config.js';
 import { baseConfigSchema, hostnameConfigSchema } from '../node/config-schema.js';
 import { pkiConfigSchema } from '../pki/config-schema.js';
 import { awsPlatformSchema } from '../platform/aws/schema.js';
+import { dnsSrvPlatformSchema } from '../platform/dns-srv/schema.js';
 import { localPlatformSchema } from '../platform/local/schema.js';
 import { staticPlatformSchema } from '../platform/static/schema.js';
+import { vspherePlatformSchema } from '../platform/vsphere/schema.js';
 
 /** Each provider exports its own schema; the config is assembled from them. */
-export const platformSchema = z.discriminatedUnion('type', [staticPlatformSchema, awsPlatformSchema, localPlatformSchema]);
+export const platformSchema = z.discriminatedUnion('type', [staticPlatformSchema, awsPlatformSchema, localPlatformSchema, dnsSrvPlatformSchema, vspherePlatformSchema]);
 
 /** The sections as written; their keys are what MUSTER_* overrides may name. */
 export const configSections = z.strictObject({

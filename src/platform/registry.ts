@@ -11,6 +11,8 @@ const factories: Factories = {
   static: async (config) => (await import('./static/index.js')).createStaticPlatform(config),
   local: async (config) => (await import('./local/index.js')).createLocalPlatform(config),
   aws: async (config) => (await import('./aws/index.js')).createAwsPlatform(config),
+  'dns-srv': async (config) => (await import('./dns-srv/index.js')).createDnsSrvPlatform(config),
+  vsphere: async (config) => (await import('./vsphere/index.js')).createVspherePlatform(config),
 };
 
 export function createPlatform(config: PlatformConfig): Promise<Platform> {
