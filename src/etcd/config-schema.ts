@@ -13,6 +13,17 @@ export const etcdTlsSchema = z.strictObject({
   peer_certificate: certificateName
     .optional()
     .describe('pki certificate etcd members talk to each other with (ETCD_PEER_CERT_FILE, ETCD_PEER_KEY_FILE). Default: the same as certificate.'),
+  files: z
+    .strictObject({
+      ca: absolutePath.describe('CA bundle etcd and muster trust (ETCD_TRUSTED_CA_FILE).'),
+      cert: absolutePath.describe('Certificate etcd serves clients with, and muster presents (ETCD_CERT_FILE); needs the server and client usages.'),
+      key: absolutePath.describe('Its private key (ETCD_KEY_FILE).'),
+      peer_ca: absolutePath.optional().describe('CA for the peer side (ETCD_PEER_TRUSTED_CA_FILE). Default: ca.'),
+      peer_cert: absolutePath.optional().describe('Peer certificate (ETCD_PEER_CERT_FILE). Default: cert.'),
+      peer_key: absolutePath.optional().describe('Its private key (ETCD_PEER_KEY_FILE). Default: key.'),
+    })
+    .optional()
+    .describe('Certificate files made by something other than muster (etcd-bootstrap\'s --tls-* flags), used instead of pki\'s: with them, https needs no pki section. Paths as the node sees them (under root).'),
   client_cert_auth: z
     .boolean()
     .default(true)
@@ -30,6 +41,12 @@ export const etcdConfigSchema = z.strictObject({
     .nullable()
     .default('/run/muster/etcd.env')
     .describe('Where to write the ETCD_* environment (KEY=value; a systemd EnvironmentFile). null: none.'),
+  env_style: z
+    .enum(['muster', 'etcd-bootstrap'])
+    .default('muster')
+    .describe(
+      'etcd-bootstrap: env_file holds exactly etcd-bootstrap\'s variables in its order (no ETCD_DATA_DIR, so a --data-dir given to etcd is not shadowed), plus ETCD_INITIAL_CLUSTER_TOKEN and the TLS variables; for `set -a; . FILE; exec etcd "$@"`.',
+    ),
   drop_in_file: absolutePath
     .nullable()
     .default('/etc/systemd/system/etcd.service.d/70-initial-cluster.conf')

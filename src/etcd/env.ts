@@ -29,6 +29,33 @@ export function etcdEnvironment(config: EtcdConfig, self: SelfUrls & { ip: strin
   ];
 }
 
+// etcd-bootstrap's output file, in its order; muster adds the token (so two clusters formed from
+// one peer list never merge) and the TLS variables after them.
+const ETCD_BOOTSTRAP_ORDER = [
+  'ETCD_INITIAL_CLUSTER_STATE',
+  'ETCD_INITIAL_CLUSTER',
+  'ETCD_NAME',
+  'ETCD_INITIAL_ADVERTISE_PEER_URLS',
+  'ETCD_LISTEN_PEER_URLS',
+  'ETCD_LISTEN_CLIENT_URLS',
+  'ETCD_ADVERTISE_CLIENT_URLS',
+  'ETCD_INITIAL_CLUSTER_TOKEN',
+];
+
+/**
+ * The variables of etcd-bootstrap's output file: its own seven in its order, then the token and
+ * TLS ones. ETCD_DATA_DIR is left out: its containers give etcd --data-dir, and etcd refuses to
+ * start when a flag and its variable are both set.
+ */
+export function etcdBootstrapVariables(variables: readonly [string, string][]): [string, string][] {
+  const byName = new Map(variables);
+  const ordered = ETCD_BOOTSTRAP_ORDER.flatMap((key): [string, string][] => {
+    const value = byName.get(key);
+    return value === undefined ? [] : [[key, value]];
+  });
+  return [...ordered, ...variables.filter(([key]) => key !== 'ETCD_DATA_DIR' && !ETCD_BOOTSTRAP_ORDER.includes(key))];
+}
+
 /** KEY=value lines: sourceable by sh and readable as a systemd EnvironmentFile. */
 export function renderEnvFile(variables: readonly [string, string][]): string {
   return `# Written by muster etcd; do not edit (it is rewritten at every boot).\n${variables.map(([key, value]) => `${key}=${shellSafe(value)}`).join('\n')}\n`;

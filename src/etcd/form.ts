@@ -9,7 +9,7 @@ import { underRoot } from '../core/root-path.js';
 import type { Discovery, Platform } from '../platform/types.js';
 import { setAsideDataDir, inspectDataDir } from './data-dir.js';
 import { decide, type Decision } from './decide.js';
-import { etcdEnvironment, parseEnvFile, renderDropIn, renderEnvFile, type EtcdStart } from './env.js';
+import { etcdBootstrapVariables, etcdEnvironment, parseEnvFile, renderDropIn, renderEnvFile, type EtcdStart } from './env.js';
 import { clusterToken, initialClusterFromMembers, sortInitialCluster, type InitialMember } from './initial-cluster.js';
 import { planMembership, type PeerView } from './membership-plan.js';
 import type { UnstartedLearner } from './unstarted-sightings.js';
@@ -247,7 +247,7 @@ function dryRunMembership(members: readonly Member[], self: SelfUrls, discovery:
 
 async function writeOutputs(config: Config, environment: [string, string][], dryRun: boolean, logger: Logger): Promise<string[]> {
   const outputs: [string | null, string][] = [
-    [config.etcd.env_file, renderEnvFile(environment)],
+    [config.etcd.env_file, renderEnvFile(config.etcd.env_style === 'etcd-bootstrap' ? etcdBootstrapVariables(environment) : environment)],
     [config.etcd.drop_in_file, renderDropIn(environment)],
   ];
   const changes: string[] = [];

@@ -10,9 +10,9 @@ export interface CrossSectionIssue {
   message: string;
 }
 
-/** https when muster issues the node's certificates (pki), else http, unless the user chose. */
+/** https when there are certificates (pki issues them, or etcd.tls.files names them), else http, unless the user chose. */
 export function decideSchemes(etcd: ParsedEtcd, pki: PkiConfig | undefined): { client_scheme: 'http' | 'https'; peer_scheme: 'http' | 'https' } {
-  const fallback = pki === undefined ? 'http' : 'https';
+  const fallback = pki === undefined && etcd.tls.files === undefined ? 'http' : 'https';
   return { client_scheme: etcd.client_scheme ?? fallback, peer_scheme: etcd.peer_scheme ?? fallback };
 }
 
@@ -24,10 +24,14 @@ export function decideSchemes(etcd: ParsedEtcd, pki: PkiConfig | undefined): { c
 export function etcdTlsIssues(etcd: ParsedEtcd, pki: PkiConfig | undefined): CrossSectionIssue[] {
   const schemes = decideSchemes(etcd, pki);
   const issues: CrossSectionIssue[] = [];
+  if (etcd.tls.files !== undefined) {
+    if (pki !== undefined) issues.push({ path: ['etcd', 'tls', 'files'], message: 'etcd.tls.files and a pki section both give etcd certificates: keep one (pki issues and renews them itself)' });
+    return issues;
+  }
   if (pki === undefined) {
     for (const key of ['client_scheme', 'peer_scheme'] as const) {
       if (schemes[key] === 'https') {
-        issues.push({ path: ['etcd', key], message: 'https needs certificates: add a pki section (muster then issues the node certificate etcd uses), or use http' });
+        issues.push({ path: ['etcd', key], message: 'https needs certificates: add a pki section (muster then issues the node certificate etcd uses), name your own in etcd.tls.files, or use http' });
       }
     }
     return issues;

@@ -33,6 +33,25 @@ describe('etcd over TLS', () => {
     ]);
   });
 
+  it('takes certificate files made elsewhere (etcd-bootstrap\'s --tls-* flags) without a pki section, https by default', () => {
+    const config = configOf(`${BASE}etcd: { tls: { files: { ca: /etc/etcd/ca.pem, cert: /etc/etcd/server.pem, key: /etc/etcd/server-key.pem, peer_cert: /etc/etcd/peer.pem, peer_key: /etc/etcd/peer-key.pem } } }\n`);
+    assert.deepEqual([config.etcd.client_scheme, config.etcd.peer_scheme], ['https', 'https']);
+    assert.deepEqual(etcdTlsEnvironment(etcdTlsFiles(config)), [
+      ['ETCD_CERT_FILE', '/etc/etcd/server.pem'],
+      ['ETCD_KEY_FILE', '/etc/etcd/server-key.pem'],
+      ['ETCD_TRUSTED_CA_FILE', '/etc/etcd/ca.pem'],
+      ['ETCD_CLIENT_CERT_AUTH', 'true'],
+      ['ETCD_PEER_CERT_FILE', '/etc/etcd/peer.pem'],
+      ['ETCD_PEER_KEY_FILE', '/etc/etcd/peer-key.pem'],
+      ['ETCD_PEER_TRUSTED_CA_FILE', '/etc/etcd/ca.pem'],
+      ['ETCD_PEER_CLIENT_CERT_AUTH', 'true'],
+    ]);
+    assert.throws(
+      () => configOf(`${BASE}${PKI}etcd: { tls: { files: { ca: /a, cert: /b, key: /c } } }\n`),
+      (error: unknown) => error instanceof Error && 'details' in error && String((error as { details: unknown }).details).includes('etcd.tls.files and a pki section both give etcd certificates'),
+    );
+  });
+
   it('uses the extra certificate named for the peers, and only the https sides', () => {
     const config = configOf(`${BASE}${PKI}etcd: { client_scheme: http, tls: { peer_certificate: etcd-peer, client_cert_auth: false } }\n`);
     assert.deepEqual(etcdTlsEnvironment(etcdTlsFiles(config)), [

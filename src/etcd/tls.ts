@@ -38,6 +38,17 @@ export interface EtcdTlsMaterial {
  * section whenever a scheme is https.
  */
 export function etcdTlsFiles(config: Config): EtcdTlsFiles {
+  const own = config.etcd.tls.files;
+  if (own !== undefined) {
+    // Files made elsewhere (etcd-bootstrap's --tls-* flags): the peer side defaults to the client side's.
+    const client = { cert: own.cert, key: own.key, ca: own.ca };
+    const peer = { cert: own.peer_cert ?? own.cert, key: own.peer_key ?? own.key, ca: own.peer_ca ?? own.ca };
+    return {
+      ...(config.etcd.client_scheme === 'https' ? { client } : {}),
+      ...(config.etcd.peer_scheme === 'https' ? { peer } : {}),
+      clientCertAuth: config.etcd.tls.client_cert_auth,
+    };
+  }
   const files = (name: string): TlsFiles | undefined => {
     if (!config.pki) return undefined;
     const { certificate, key } = certificateFiles(config.pki.certificates_path, name);
@@ -70,22 +81,24 @@ export function etcdTlsEnvironment(files: EtcdTlsFiles): [string, string][] {
 export async function loadEtcdTls(config: Config): Promise<EtcdTlsMaterial> {
   const files = etcdTlsFiles(config);
   const load = async (side: TlsFiles): Promise<TlsMaterial> => {
-    const [ca, cert, key] = await Promise.all([readTlsFile(config.root, side.ca), readTlsFile(config.root, side.cert), readTlsFile(config.root, side.key)]);
+    const [ca, cert, key] = await Promise.all([readTlsFile(config, side.ca), readTlsFile(config, side.cert), readTlsFile(config, side.key)]);
     return { ca, cert, key };
   };
   const [client, peer] = await Promise.all([files.client && load(files.client), files.peer && load(files.peer)]);
   return { ...(client ? { client } : {}), ...(peer ? { peer } : {}) };
 }
 
-async function readTlsFile(root: string, path: string): Promise<Buffer> {
-  const target = underRoot(root, path);
+async function readTlsFile(config: Config, path: string): Promise<Buffer> {
+  const target = underRoot(config.root, path);
   try {
     return await readFile(target);
   } catch (error) {
     throw new MusterError(`etcd runs over https but ${target} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
       code: 'ETCD_TLS_FILES',
       kind: 'config',
-      hint: 'the pki step makes these files: run `muster boot` (or `muster certs renew`) first, or set etcd.client_scheme and etcd.peer_scheme to http',
+      hint: config.etcd.tls.files !== undefined
+        ? 'etcd.tls.files (etcd-bootstrap\'s --tls-* flags) names files muster does not make: put them there first'
+        : 'the pki step makes these files: run `muster boot` (or `muster certs renew`) first, or set etcd.client_scheme and etcd.peer_scheme to http',
       cause: error,
     });
   }
