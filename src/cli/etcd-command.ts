@@ -22,21 +22,9 @@ export function registerEtcdCommands(program: Command, globals: () => GlobalOpti
     .action(async () => {
       const logger = loggerFor(globals());
       const { config } = await loadForCommand(globals(), logger);
-      const [{ createPlatform }, { promoteSelf }, { peerUrl, clientUrl }, { loadEtcdTls }] = await Promise.all([
-        import('../platform/registry.js'),
-        import('../etcd/promote.js'),
-        import('../etcd/urls.js'),
-        import('../etcd/tls.js'),
-      ]);
+      const [{ createPlatform }, { promoteNode }] = await Promise.all([import('../platform/registry.js'), import('../etcd/promote-node.js')]);
       const { self } = await (await createPlatform(config.platform)).discover();
-      const outcome = await promoteSelf({
-        self: { name: self.name, peerUrl: peerUrl(config.etcd, self.ip), clientUrl: clientUrl(config.etcd, self.ip) },
-        timeoutMs: config.etcd.timeout,
-        callTimeoutMs: Math.max(2000, config.etcd.probe_timeout),
-        probe: { timeoutMs: config.etcd.probe_timeout },
-        tls: await loadEtcdTls(config),
-        logger,
-      });
+      const outcome = await promoteNode(config, self, logger);
       process.stdout.write(outcome === 'promoted' ? `promoted ${self.name} to a voting member\n` : `${self.name} is already a voting member\n`);
     });
 
@@ -47,15 +35,20 @@ export function registerEtcdCommands(program: Command, globals: () => GlobalOpti
     .argument('[etcd-flags...]', 'flags passed to etcd as they are (after --)')
     .action(async (flags: string[], options: { etcdBin: string }) => {
       const logger = loggerFor(globals());
-      const { config } = await loadForCommand(globals(), logger);
       const [{ createPlatform }, { formEtcd }, { runFormedEtcd }] = await Promise.all([
         import('../platform/registry.js'),
         import('../etcd/form.js'),
         import('../etcd/run-formed.js'),
       ]);
-      const report = await formEtcd({ config, platform: await createPlatform(config.platform), logger, dryRun: false });
-      const code = await runFormedEtcd(report, config, options.etcdBin, flags, logger);
-      process.exitCode = code;
+      // etcd-bootstrap's containers: the flags come in $ETCD_BOOTSTRAP_FLAGS, and a muster
+      // config is not needed (one given with -c or MUSTER_CONFIG wins).
+      const bootstrapFlags = process.env['ETCD_BOOTSTRAP_FLAGS'];
+      const { config, platform } =
+        bootstrapFlags !== undefined && globals().config === undefined && process.env['MUSTER_CONFIG'] === undefined
+          ? await (await import('../compat/etcd-bootstrap/exec.js')).execCompatConfig(bootstrapFlags, flags, logger)
+          : await loadForCommand(globals(), logger).then(async ({ config }) => ({ config, platform: await createPlatform(config.platform) }));
+      const report = await formEtcd({ config, platform, logger, dryRun: false });
+      process.exitCode = await runFormedEtcd(report, config, options.etcdBin, flags, logger);
     });
 }
 

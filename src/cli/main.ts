@@ -5,6 +5,7 @@ import { registerCertsCommands } from './certs-command.js';
 import { registerConfigCommands } from './config-command.js';
 import type { GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
+import { registerEtcdBootstrapCommand } from './etcd-bootstrap-command.js';
 import { registerEtcdCommands } from './etcd-command.js';
 import { addGlobalOptions, addGlobalOptionsBelow, globalOptionsOf } from './global-options.js';
 import { registerLocalCommands } from './local-command.js';
@@ -35,6 +36,7 @@ registerCertsCommands(program, globals);
 registerEtcdCommands(program, globals);
 registerLocalCommands(program, globals);
 addGlobalOptionsBelow(program);
+registerEtcdBootstrapCommand(program, globals);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,7 @@
 import { GetHostedZoneCommand, ListHostedZonesByNameCommand, type HostedZone } from '@aws-sdk/client-route-53';
 import { MusterError } from '../../../core/errors.js';
-import type { Route53Session } from './client.js';
+import { openSession, type Route53Session } from './client.js';
+import type { Route53Config } from './schema.js';
 import { decodeName } from './text.js';
 
 export interface HostedZoneRef {
@@ -68,4 +69,20 @@ function toRef(zone: HostedZone): HostedZoneRef {
 
 export function bareId(id: string): string {
   return id.replace(/^\/(hostedzone|change)\//, '');
+}
+
+/**
+ * The name of a hosted zone known only by its ID (etcd-bootstrap's -route53-zone-id): muster's
+ * dns.zone is a name, so the compat command asks GetHostedZone once, as etcd-bootstrap did.
+ */
+export async function hostedZoneName(config: Route53Config, zoneId: string): Promise<string> {
+  const session = openSession(config, { timeoutMs: 30_000 }, undefined);
+  try {
+    const answer = await session.call('route53:GetHostedZone', (options) => session.client.send(new GetHostedZoneCommand({ Id: zoneId }), options));
+    const name = answer.HostedZone?.Name;
+    if (name === undefined) throw new MusterError(`route53: hosted zone ${bareId(zoneId)} has no name`, { code: 'DNS_ROUTE53_ZONE_NOT_FOUND', kind: 'config' });
+    return decodeName(name);
+  } finally {
+    session.destroy();
+  }
 }
