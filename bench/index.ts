@@ -4,6 +4,7 @@ import { benchColdStart } from './cold-start.js';
 import { benchDnsSync } from './dns-sync.js';
 import { benchFormation, benchReplacement } from './formation.js';
 import { printRows } from './stats.js';
+import { benchSingleExecutable } from './single-executable.js';
 import { benchVsphere } from './vsphere.js';
 
 const only = process.argv.slice(2);
@@ -14,5 +15,6 @@ if (want('cold-start')) printRows('(c) cold start', await benchColdStart());
 if (want('formation')) printRows('(a) etcd formation', await benchFormation());
 if (want('replacement')) printRows('(b) member replacement', await benchReplacement());
 if (want('dns')) printRows('DNS sync of 10,000 records', await benchDnsSync());
+if (want('single-executable')) printRows('single executable', await benchSingleExecutable());
 if (want('vsphere')) printRows('vSphere discovery (govmomi simulator)', await benchVsphere());
 if (want('certificates')) printRows('time to a valid node certificate at boot, per issuer', await benchCertificates());

@@ -4,6 +4,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
+import { buildConstants } from './build-constants.mjs';
 
 const result = await build({
   entryPoints: { main: 'src/cli/main.ts' },
@@ -14,6 +15,7 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  define: buildConstants({ sea: false }),
   metafile: true,
   external: ['etcd3', 'cockatiel', '@aws-sdk/*'],
   // Bundled CommonJS dependencies call require(); give them one.
@@ -25,6 +27,7 @@ const result = await build({
 // They are removed after the build rather than emptying dist/ first, so that a muster starting
 // during the build still finds a complete set.
 const current = new Set(Object.keys(result.metafile.outputs).map((path) => basename(path)));
+// Only the bundle's own files: the single executable (dist/muster-linux-x64, dist/sea/) stays.
 for (const name of await readdir('dist')) {
-  if (!current.has(name)) await rm(join('dist', name), { force: true });
+  if (/\.js(\.map)?$/.test(name) && !current.has(name)) await rm(join('dist', name), { force: true });
 }

@@ -9,7 +9,7 @@ import { registerEtcdBootstrapCommand } from './etcd-bootstrap-command.js';
 import { registerEtcdCommands } from './etcd-command.js';
 import { addGlobalOptions, addGlobalOptionsBelow, globalOptionsOf } from './global-options.js';
 import { registerLocalCommands } from './local-command.js';
-
+import { registerVersionCommand } from './version-command.js';
 import { musterVersion } from './version.js';
 
 // Settings made here, before any subcommand exists, are inherited by every subcommand.
@@ -35,11 +35,11 @@ registerConfigCommands(program, globals);
 registerCertsCommands(program, globals);
 registerEtcdCommands(program, globals);
 registerLocalCommands(program, globals);
+registerVersionCommand(program);
 addGlobalOptionsBelow(program);
 registerEtcdBootstrapCommand(program, globals);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
+// No top-level await: the single executable runs this bundle as CommonJS.
+program.parseAsync(process.argv).catch((error: unknown) => {
   process.exitCode = reportError(error, resolved.debug === true);
-}
+});

@@ -6,6 +6,7 @@ import { validateConfig } from '../../config/load.js';
 import { configSections, type Config } from '../../config/schema.js';
 import { MusterError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { musterInvocation } from '../../local/muster-command.js';
 import type { Platform } from '../../platform/types.js';
 import { etcdBootstrapConfig } from './config.js';
 import type { EtcdBootstrapInvocation } from './flags.js';
@@ -71,15 +72,14 @@ function unquote(value: string): string {
  * a test) would otherwise wait for the promotion, which waits for the etcd the caller starts.
  */
 export function promoteInBackground(args: readonly string[], output: string, logger: Logger): void {
-  const script = process.argv[1];
-  if (script === undefined) return;
+  const { command, args: base } = musterInvocation();
   let log: number | 'ignore' = 'ignore';
   try {
     log = openSync(`${output}.promote.log`, 'a', 0o644);
   } catch (error) {
     logger.warn({ error: describeError(error) }, 'no log for the background promotion');
   }
-  const child = spawn(process.execPath, [...process.execArgv, script, 'etcd-bootstrap', ...args, '--muster-promote-learner'], { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(command, [...base, 'etcd-bootstrap', ...args, '--muster-promote-learner'], { detached: true, stdio: ['ignore', log, log] });
   if (typeof log === 'number') closeSync(log);
   child.on('error', (error) => logger.warn({ error: describeError(error) }, 'could not start the background promotion; run `muster etcd promote` once etcd has caught up'));
   child.unref();
