@@ -4,6 +4,7 @@ import { registerBootCommand } from './boot-command.js';
 import { registerCertsCommands } from './certs-command.js';
 import { registerConfigCommands } from './config-command.js';
 import type { GlobalOptions } from './context.js';
+import { exitOnTerminationSignalsAsPid1 } from '../core/signals.js';
 import { reportError } from './errors.js';
 import { registerEtcdBootstrapCommand } from './etcd-bootstrap-command.js';
 import { registerEtcdCommands } from './etcd-command.js';
@@ -11,6 +12,8 @@ import { addGlobalOptions, addGlobalOptionsBelow, globalOptionsOf } from './glob
 import { registerLocalCommands } from './local-command.js';
 import { registerVersionCommand } from './version-command.js';
 import { musterVersion } from './version.js';
+
+exitOnTerminationSignalsAsPid1();
 
 // Settings made here, before any subcommand exists, are inherited by every subcommand.
 const program = addGlobalOptions(

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { MusterError } from '../core/errors.js';
+import { forwardingSignals } from '../core/signals.js';
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
 
@@ -33,9 +34,14 @@ export function runEtcd(options: RunEtcdOptions): Promise<number> {
       child.kill(signal);
     };
     for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    forwardingSignals(true);
+    const stopForwarding = (): void => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      forwardingSignals(false);
+    };
     child.once('spawn', () => options.onStarted?.());
     child.once('error', (error: NodeJS.ErrnoException) => {
-      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      stopForwarding();
       reject(
         error.code === 'ENOENT'
           ? new MusterError(`etcd binary ${options.binary} not found`, {
@@ -47,7 +53,7 @@ export function runEtcd(options: RunEtcdOptions): Promise<number> {
       );
     });
     child.once('exit', (code, signal) => {
-      for (const forwarded of FORWARDED_SIGNALS) process.off(forwarded, forward);
+      stopForwarding();
       resolve(code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1));
     });
   });
