@@ -11,8 +11,8 @@ const GOVMOMI = '/usr/share/gocode/src/github.com/vmware/govmomi/simulator';
 
 const NEEDS = {
   local: { etcd: 'etcd-server', etcdctl: 'etcd-client' },
-  test: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', ip: 'iproute2', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev' },
-  bench: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev' },
+  test: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', ip: 'iproute2', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev', dockerd: 'docker.io' },
+  bench: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev', dockerd: 'docker.io' },
 };
 
 const purpose = process.argv[2] ?? 'test';
