@@ -29,6 +29,26 @@ export function registerEtcdCommands(program: Command, globals: () => GlobalOpti
     });
 
   etcd
+    .command('reconcile')
+    .description('on a member: remove a member the platform no longer lists once it has been silent for etcd.stale_after (under the join lock, never below quorum), so a replacement only adds itself')
+    .option('--dry-run', 'probe and decide; record nothing, remove nothing')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { dryRun?: boolean; json?: boolean }) => {
+      const logger = loggerFor(globals());
+      const { config } = await loadForCommand(globals(), logger);
+      const [{ createPlatform }, { reconcileEtcd }] = await Promise.all([import('../platform/registry.js'), import('../etcd/reconcile.js')]);
+      const report = await reconcileEtcd({ config, platform: await createPlatform(config.platform), logger, dryRun: options.dryRun === true });
+      if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else {
+        const lines = [`${options.dryRun ? '[dry run] ' : ''}cluster ${report.clusterId}: ${report.removed ? `removed ${report.removed.name || report.removed.id}` : 'no member removed'}`];
+        for (const reason of report.reasons) lines.push(`  ${reason}`);
+        for (const change of report.changes) lines.push(`  ${change}`);
+        if (report.reasons.length === 0) lines.push('  every member is listed by the platform or answers: nothing to do');
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+    });
+
+  etcd
     .command('exec')
     .description('etcd-bootstrap\'s container wrapper: form, then run etcd with the computed environment and your flags, and promote once in sync')
     .option('--etcd-bin <path>', 'etcd binary', 'etcd')

@@ -56,6 +56,11 @@ export const etcdConfigSchema = z.strictObject({
     .describe('etcd over TLS (used for each https scheme): which pki certificates under pki.certificates_path etcd and muster\'s own probes use; the CA is pki\'s ca.pem.'),
   timeout: duration.prefault('2m').describe('Keep retrying discovery and probes this long, then fail.'),
   probe_timeout: duration.prefault('2s').describe('Deadline of one probe of one peer.'),
+  stale_after: duration
+    .prefault('2m')
+    .describe(
+      '`muster etcd reconcile`: a member that a successful discovery no longer lists is removed once it has not answered for this long (measured from the first sighting, recorded in the cluster), so a replacement only adds itself. A member that answers again is never removed.',
+    ),
   unstarted_grace: duration
     .prefault('5m')
     .describe(

@@ -9,7 +9,7 @@ import type { TlsMaterial } from './tls.js';
 import { readSightings, recordSightings } from './unstarted-sightings.js';
 
 export const JOIN_LOCK_KEY = 'muster/locks/etcd-join';
-const LOCK_TTL_SECONDS = 30;
+export const LOCK_TTL_SECONDS = 30;
 
 export interface JoinOptions {
   clusterId: string;

@@ -1,4 +1,5 @@
 import type { ClusterClient } from './cluster-client.js';
+import { forgetLeaseSighting, readLeaseSightings, recordLeaseSighting } from './lease-sightings.js';
 import { isStarted, type Member, type SelfUrls } from './types.js';
 
 /**
@@ -7,15 +8,13 @@ import { isStarted, type Member, type SelfUrls } from './types.js';
  * runs from the first sighting by any node, not from each joiner's own start. Two keys per
  * learner:
  *
- *     muster/unstarted-learners/<member id>         {"since": <ms>, "by": "<node>", "graceMs": <ms>}
+ *     muster/unstarted-learners/<member id>         {"since": <ms>, "by": "<node>", "durationMs": <ms>}
  *     muster/unstarted-learners/<member id>.grace   "" on a lease of the grace's length, never kept alive
  *
- * The grace is over when the first key exists and the second is gone: etcd's leader times the
- * lease, so nodes whose clocks disagree (a fresh VM before NTP has synced) still agree on it. A
- * leader change renews leases, which can only make the grace longer, never shorter. `since` is
- * the recording node's clock, used for messages only.
+ * The grace is over when the first key exists and the second is gone (lease-sightings.ts).
  */
 export const SIGHTINGS_PREFIX = 'muster/unstarted-learners/';
+// Not lease-sightings' default suffix: the keys stay those the previous release wrote and reads.
 const GRACE_SUFFIX = '.grace';
 
 export interface Sighting {
@@ -57,15 +56,8 @@ export function planSightings(members: readonly Member[], known: ReadonlyMap<str
 }
 
 export async function readSightings(client: ClusterClient): Promise<Map<string, Sighting>> {
-  const keys = await client.readPrefix(SIGHTINGS_PREFIX);
-  const sightings = new Map<string, Sighting>();
-  for (const [key, value] of keys) {
-    if (key.endsWith(GRACE_SUFFIX)) continue;
-    const parsed = parseSighting(value);
-    // An unreadable record is written again: the grace then starts over, which only delays a removal.
-    if (parsed) sightings.set(key.slice(SIGHTINGS_PREFIX.length), { ...parsed, graceOver: !keys.has(`${key}${GRACE_SUFFIX}`) });
-  }
-  return sightings;
+  const sightings = await readLeaseSightings(client, SIGHTINGS_PREFIX, GRACE_SUFFIX);
+  return new Map([...sightings].map(([id, sighting]) => [id, { since: sighting.since, by: sighting.by, graceOver: sighting.over }]));
 }
 
 /** Records new sightings and drops old ones; returns every unstarted learner with its grace. */
@@ -76,25 +68,7 @@ export async function recordSightings(
   options: { self: SelfUrls; now: number; graceMs: number },
 ): Promise<Map<string, UnstartedLearner>> {
   const changes = planSightings(members, known, options.self, options.now);
-  for (const id of changes.record) {
-    const key = `${SIGHTINGS_PREFIX}${id}`;
-    // The timed key first: a crash between the two writes leaves a timed key without a sighting,
-    // which is ignored and written again, never a sighting whose grace looks over.
-    await client.putWithNewLease(`${key}${GRACE_SUFFIX}`, '', Math.max(1, Math.ceil(options.graceMs / 1000)));
-    await client.put(key, JSON.stringify({ since: options.now, by: options.self.name, graceMs: options.graceMs }));
-  }
-  for (const id of changes.forget) {
-    await client.deleteKey(`${SIGHTINGS_PREFIX}${id}`);
-    await client.deleteKey(`${SIGHTINGS_PREFIX}${id}${GRACE_SUFFIX}`);
-  }
+  for (const id of changes.record) await recordLeaseSighting(client, SIGHTINGS_PREFIX, id, { now: options.now, by: options.self.name, durationMs: options.graceMs }, GRACE_SUFFIX);
+  for (const id of changes.forget) await forgetLeaseSighting(client, SIGHTINGS_PREFIX, id, GRACE_SUFFIX);
   return changes.unstarted;
-}
-
-function parseSighting(value: string): Omit<Sighting, 'graceOver'> | undefined {
-  try {
-    const parsed = JSON.parse(value) as Partial<Sighting>;
-    return typeof parsed.since === 'number' && Number.isFinite(parsed.since) ? { since: parsed.since, by: typeof parsed.by === 'string' ? parsed.by : '?' } : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -136,7 +136,16 @@ export async function sandboxStatus(options: SandboxOptions): Promise<SandboxVie
  * stopped and wiped, and a new node with a new name and address boots; muster on the new node
  * removes the stale member and joins as a learner.
  */
-export async function sandboxReplace(options: SandboxOptions & { node: string }): Promise<{ replacement: string; view: SandboxView }> {
+export interface ReplaceHooks {
+  /**
+   * Runs after the old node is gone and the sandbox lists its replacement, before the
+   * replacement boots: e.g. the survivors' `muster etcd reconcile` (the benchmark's heal phases).
+   */
+  beforeBoot?: (survivors: readonly { name: string; config: string }[]) => Promise<void>;
+}
+
+export async function sandboxReplace(options: SandboxOptions & ReplaceHooks & { node: string }): Promise<{ replacement: string; view: SandboxView; phases: { goneMs: number; beforeBootMs: number; bootToHealthyMs: number } }> {
+  const started = Date.now();
   const etcdBinary = findEtcdBinary(options.etcdBin);
   const layout = sandboxLayout(options.dir);
   const sandbox = await readSandboxFile(layout.dir);
@@ -157,8 +166,13 @@ export async function sandboxReplace(options: SandboxOptions & { node: string })
     next_index: sandbox.next_index + 1,
     nodes: [...sandbox.nodes.filter((node) => node !== old), replacement],
   });
+  const gone = Date.now();
+  const survivors = sandbox.nodes.filter((node) => node !== old).map((node) => ({ name: node.name, config: layout.nodeConfig(node.name) }));
+  await options.beforeBoot?.(survivors);
+  const booting = Date.now();
   await bootNode(layout, replacement, settings, etcdBinary);
-  return { replacement: replacement.name, view: await waitHealthy(layout, options.timeoutMs ?? DEFAULTS.timeoutMs) };
+  const view = await waitHealthy(layout, options.timeoutMs ?? DEFAULTS.timeoutMs);
+  return { replacement: replacement.name, view, phases: { goneMs: gone - started, beforeBootMs: booting - gone, bootToHealthyMs: Date.now() - booting } };
 }
 
 /** `muster local add`: scale out by N nodes booting at the same moment, as an Auto Scaling group would. */
