@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark, printed as ratios measured side by side in one run.
+import { benchBootLatency } from './boot-latency.js';
 import { benchCertificates } from './certificates.js';
 import { benchColdStart } from './cold-start.js';
 import { benchDnsSync } from './dns-sync.js';
@@ -13,6 +14,7 @@ const want = (name: string): boolean => only.length === 0 || only.includes(name)
 
 console.log(`# muster benchmarks (${new Date().toISOString()}, node ${process.version})`);
 if (want('cold-start')) printRows('(c) cold start', await benchColdStart());
+if (want('boot-latency')) printRows('what muster adds to a boot', await benchBootLatency());
 if (want('formation')) printRows('(a) etcd formation', await benchFormation());
 if (want('replacement')) printRows('(b) member replacement', await benchReplacement());
 if (want('dns')) printRows('DNS sync of 10,000 records', await benchDnsSync());

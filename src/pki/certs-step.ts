@@ -6,7 +6,6 @@ import { retry } from '../core/retry.js';
 import { parseCertificatePem } from './certificate-info.js';
 import { checkIssued } from './check-issued.js';
 import type { PkiConfig } from './config-schema.js';
-import { createCsrPem } from './csr.js';
 import {
   applyOwner,
   caFile,
@@ -148,6 +147,8 @@ async function apply(run: Run, spec: Spec, decision: CertificateDecision, existi
 
 /** One issue through the issuer, retried while the issuer says it is unavailable, then checked. */
 async function issue(issuer: Issuer, spec: Spec, key: KeyObject, config: PkiConfig, logger: Logger): Promise<IssuedCertificate> {
+  // The X.509 library loads here, when a certificate is issued, not on a boot that keeps its own.
+  const { createCsrPem } = await import('./csr.js');
   const csrPem = await createCsrPem(key, spec.sans, spec.commonName);
   const lifetimeHours = Math.max(1, Math.round(config.lifetime / 3_600_000));
   const result = await retry(() => issuer.issue({ name: spec.name, csrPem, sans: spec.sans, usages: spec.usages, lifetimeHours }), {
