@@ -38,8 +38,10 @@ export async function benchBootLatency(): Promise<Row[]> {
     const peers = (ips: readonly string[]): string => ips.map((ip, i) => `    - { name: ${i === 3 ? 'joiner' : `m${i + 1}`}, ip: ${ip} }`).join('\n');
     const nobody = loopbackPrefix();
     const create = await config('create', `root: ${join(dir, 'create')}\nplatform:\n  type: static\n  self: m1\n  peers:\n${peers([1, 2, 3].map((n) => `${nobody}.${n}`))}\netcd: { drop_in_file: null }\n`);
-    const joinIps = [...cluster.members.map((member) => member.ip), `${prefix}.4`];
-    const joiner = await config('join', `root: ${join(dir, 'join')}\nplatform:\n  type: static\n  self: joiner\n  peers:\n${peers(joinIps)}\netcd: { drop_in_file: null }\n`);
+    // A new address each round: etcd answers "member not found" to an add of a peer URL whose
+    // learner was removed a moment before.
+    const joiner = (round: number): Promise<string> =>
+      config(`join-${round}`, `root: ${join(dir, 'join')}\nplatform:\n  type: static\n  self: joiner\n  peers:\n${peers([...cluster.members.map((member) => member.ip), `${prefix}.${10 + round}`])}\netcd: { drop_in_file: null }\n`);
     // m1 itself, its data dir the static cluster's: muster reads it and decides "restart".
     const restart = await config('restart', `root: /\nplatform:\n  type: static\n  self: m1\n  peers:\n${peers(cluster.members.map((member) => member.ip))}\netcd: { drop_in_file: null, env_file: ${join(dir, 'restart.env')}, data_dir: ${join(cluster.dir, 'm1')} }\n`);
 
@@ -49,7 +51,7 @@ export async function benchBootLatency(): Promise<Row[]> {
       const keep = run > 0; // the first round warms the page cache
       const b = timeRun(['-e', '0']);
       const c = timeRun([cli, '--config', create, 'etcd']);
-      const j = timeRun([cli, '--config', joiner, 'etcd']);
+      const j = timeRun([cli, '--config', await joiner(run), 'etcd']);
       const r = timeRun([cli, '--config', restart, 'etcd']);
       if (keep) {
         bare.push(b);

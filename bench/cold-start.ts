@@ -47,7 +47,7 @@ export async function benchColdStart(): Promise<Row[]> {
   const musterRss = await rssOf();
   await rm(dir, { recursive: true, force: true });
   return [
-    { what: '`muster etcd --dry-run` cold start (wall)', subject: 'muster', baseline: 'node -e 0', subjectValue: median(muster.ms), baselineValue: median(bare.ms), unit: 'ms', target: '≤ 3×' },
+    { what: '`muster etcd --dry-run` cold start (wall)', subject: 'muster', baseline: 'node -e 0', subjectValue: median(muster.ms), baselineValue: median(bare.ms), unit: 'ms', target: '≤ 2×' },
     { what: 'peak RSS', subject: 'muster', baseline: 'node -e 0', subjectValue: median(musterRss) / 1024, baselineValue: median(bareRss) / 1024, unit: 'MiB' },
   ];
 }

@@ -81,7 +81,9 @@ export async function joinCluster(options: JoinOptions): Promise<JoinOutcome> {
         timeoutMs: Math.max(1, options.deadline - Date.now()),
         what: `join cluster ${options.clusterId}`,
         hint: 'another node is joining; if none is, the lock expires by itself within 30s',
-        maxDelayMs: 2000,
+        // etcd refuses membership changes for a few seconds after one ("unhealthy cluster"), and
+        // a refusal costs it nothing: ask again within a second, not after up to two.
+        maxDelayMs: 1000,
         onRetry: (error, attempt) => {
           if (isMusterError(error) && error.code === 'ETCD_LOCK_HELD') options.logger.info({ attempt }, 'join lock held by another node, waiting');
           else options.logger.info({ attempt, error: describeError(error) }, 'etcd membership change not possible yet, retrying');
@@ -126,6 +128,7 @@ async function stepsUnderLock(client: ClusterClient, options: JoinOptions, progr
       if (step.member.peerURLs.includes(options.self.peerUrl)) progress.replaceOwn = false;
     }
     progress.changes.push(`${step.kind}: ${step.reason}`);
+    if (step.kind === 'add-self') options.logger.info({ member: options.self.name }, 'etcd: added as a learner');
     if (outcome) return { members: outcome, changes: progress.changes };
   }
 }

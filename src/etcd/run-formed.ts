@@ -19,6 +19,7 @@ export async function runFormedEtcd(report: FormReport, config: Config, etcdBin:
     args: flags,
     environment: mergeFlagsAndEnvironment(environment, flags),
     onStarted: () => {
+      logger.info({ member: report.self.name }, 'etcd started');
       if (!report.needsPromotion) return;
       promoteSelf({
         self: report.self,
