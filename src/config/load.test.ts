@@ -45,6 +45,7 @@ describe('config loading', () => {
       tls: { certificate: 'node', client_cert_auth: true },
       timeout: 120_000,
       probe_timeout: 2_000,
+      stale_after: 120_000,
       unstarted_grace: 300_000,
     });
   });
