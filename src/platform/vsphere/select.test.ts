@@ -85,6 +85,11 @@ describe('vsphere group selection', () => {
     }
   });
 
+  it('finds its own VM by name when another environment has a VM of the same name', () => {
+    const staging = { ...vm('etcd-1', '10.9.0.1'), moref: 'vm-staging', extraConfig: { tags_environment: 'staging', tags_role: 'etcd' } };
+    assert.equal(selectGroup([vm('etcd-1', '10.0.0.1'), staging], { ...selection, expected_peers: 1 }, { vmName: 'etcd-1' }).self.id, 'vm-etcd-1');
+  });
+
   it('refuses two group VMs with one name or one address', () => {
     assert.equal(errorCode(() => selectGroup([vm('etcd-0', '10.0.0.0'), { ...vm('etcd-0', '10.0.0.1'), moref: 'vm-99' }], selection, { vmName: 'etcd-1' })), 'VSPHERE_DUPLICATE_PEER');
     assert.equal(errorCode(() => selectGroup([vm('etcd-0', '10.0.0.0'), vm('etcd-1', '10.0.0.0')], selection, { vmName: 'etcd-1' })), 'VSPHERE_DUPLICATE_PEER');

@@ -23,7 +23,7 @@ export function selectGroup(vms: readonly VmRecord[], selection: GroupSelection,
   const groupName = `${selection.environment_key}=${selection.environment}, ${selection.role_key}=${selection.role}`;
 
   rejectDuplicates(withIp, groupName);
-  const selfVm = findSelf(vms, self);
+  const selfVm = findSelf(vms, self, inGroup);
   if (!inGroup(selfVm)) {
     throw new MusterError(
       `vsphere: this VM (${selfVm.name}) is not in the group ${groupName}: its extraConfig has ${selection.environment_key}=${selfVm.extraConfig[selection.environment_key] ?? '(unset)'}, ${selection.role_key}=${selfVm.extraConfig[selection.role_key] ?? '(unset)'}`,
@@ -69,8 +69,11 @@ function toPeer(vm: VmRecord, selection: GroupSelection): Peer {
   };
 }
 
-function findSelf(vms: readonly VmRecord[], self: SelfMatcher): VmRecord {
-  const matches = 'vmName' in self ? vms.filter((vm) => vm.name === self.vmName) : vms.filter((vm) => vm.uuid !== undefined && sameBiosUuid(vm.uuid, self.uuid));
+function findSelf(vms: readonly VmRecord[], self: SelfMatcher, inGroup: (vm: VmRecord) => boolean): VmRecord {
+  const all = 'vmName' in self ? vms.filter((vm) => vm.name === self.vmName) : vms.filter((vm) => vm.uuid !== undefined && sameBiosUuid(vm.uuid, self.uuid));
+  // VM names are unique per folder only: staging's etcd-1 does not make prod's ambiguous.
+  const grouped = all.filter(inGroup);
+  const matches = all.length > 1 && grouped.length === 1 ? grouped : all;
   const what = 'vmName' in self ? `named ${self.vmName}` : `with this machine's BIOS UUID ${self.uuid}`;
   const [only] = matches;
   if (only !== undefined && matches.length === 1) return only;
