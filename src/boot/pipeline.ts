@@ -33,7 +33,7 @@ export interface BootOptions {
 }
 
 /**
- * `muster boot`: guard → hostname → dns → pki → etcd, each a pure decision then its application
+ * `muster boot`: guard → hostname → dns → pki → etcd → units, each a pure decision then its application
  * (skipped with --dry-run). One discovery serves guard, hostname and dns; etcd discovers again
  * as part of its own retry loop, since membership may have changed while DNS was written.
  */
@@ -100,6 +100,13 @@ export async function runBoot(options: BootOptions): Promise<BootReport> {
         const { decision } = report.etcd;
         lines.push(`${decision.action}${'clusterId' in decision ? ` cluster ${decision.clusterId}` : ''}`, ...decision.reasons.map((reason) => `because ${reason}`));
         lines.push(...report.etcd.membership.map((step) => `membership: ${step}`), ...report.etcd.changes);
+        break;
+      }
+      case 'units': {
+        // After etcd, as the seed's units ran after its etcd: they may use it.
+        if (!config.units) break;
+        const { runUnitsStep } = await import('../units/units-step.js');
+        lines.push(...(await runUnitsStep({ units: config.units, root: config.root, dryRun, logger })));
         break;
       }
     }

@@ -11,6 +11,7 @@ import { dnsSrvPlatformSchema } from '../platform/dns-srv/schema.js';
 import { localPlatformSchema } from '../platform/local/schema.js';
 import { staticPlatformSchema } from '../platform/static/schema.js';
 import { vspherePlatformSchema } from '../platform/vsphere/schema.js';
+import { unitsConfigSchema } from '../units/config-schema.js';
 
 /** Each provider exports its own schema; the config is assembled from them. */
 export const platformSchema = z.discriminatedUnion('type', [staticPlatformSchema, awsPlatformSchema, localPlatformSchema, dnsSrvPlatformSchema, vspherePlatformSchema]);
@@ -27,6 +28,9 @@ export const configSections = z.strictObject({
     .optional()
     .describe('Node certificates and trust: keys made on the node, CSRs signed by local-ca, acme or vault. Absent: the pki step does not run.'),
   etcd: etcdConfigSchema.prefault({}).describe('etcd cluster formation.'),
+  units: unitsConfigSchema
+    .optional()
+    .describe('The role\'s systemd units, started in order after etcd by a generated muster-<role>.target, from pinned content. Absent: the units step does not run.'),
 });
 
 /**
