@@ -1,0 +1,32 @@
+import { MusterError } from '../../core/errors.js';
+import { formEtcd } from '../../etcd/form.js';
+import type { BootStepModule } from '../step.js';
+
+/**
+ * Create or safely join the cluster. It discovers again as part of its own retry loop: the
+ * membership may have changed while DNS was written.
+ */
+export const etcdStep: BootStepModule = {
+  name: 'etcd',
+  configured: () => true,
+  async run({ config, platform, logger, dryRun }) {
+    let etcd;
+    try {
+      etcd = await formEtcd({ config, platform, logger, dryRun });
+    } catch (error) {
+      // A first boot's dry run: the pki step has not written the certificates the https probes present.
+      if (!(dryRun && error instanceof MusterError && error.code === 'ETCD_TLS_FILES')) throw error;
+      return { lines: [`peers not probed: ${error.message}; the pki step writes the certificates when this is not a dry run`] };
+    }
+    const { decision } = etcd;
+    return {
+      etcd,
+      lines: [
+        `${decision.action}${'clusterId' in decision ? ` cluster ${decision.clusterId}` : ''}`,
+        ...decision.reasons.map((reason) => `because ${reason}`),
+        ...etcd.membership.map((step) => `membership: ${step}`),
+        ...etcd.changes,
+      ],
+    };
+  },
+};
