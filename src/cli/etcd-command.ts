@@ -11,6 +11,12 @@ export function registerEtcdCommands(program: Command, globals: () => GlobalOpti
     .action(async (options: { dryRun?: boolean; json?: boolean }) => {
       const logger = loggerFor(globals());
       const { config } = await loadForCommand(globals(), logger);
+      if (config.etcd.mode !== 'member') {
+        const { configureProxy } = await import('../etcd/proxy.js');
+        const proxy = await configureProxy(config, logger, options.dryRun === true);
+        process.stdout.write(options.json ? `${JSON.stringify(proxy, null, 2)}\n` : `${options.dryRun ? '[dry run] ' : ''}${proxy.mode}: cluster ${proxy.clusterId} via ${proxy.endpoints.join(', ')}\n  etcd ${proxy.args.join(' ')}\n${proxy.changes.map((change) => `  ${change}\n`).join('') || '  nothing to change\n'}`);
+        return;
+      }
       const [{ createPlatform }, { formEtcd }] = await Promise.all([import('../platform/registry.js'), import('../etcd/form.js')]);
       const report = await formEtcd({ config, platform: await createPlatform(config.platform), logger, dryRun: options.dryRun === true });
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, options.dryRun === true));

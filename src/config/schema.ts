@@ -41,6 +41,9 @@ export const configSchema = configSections
   .superRefine((config, ctx) => {
     for (const issue of etcdTlsIssues(config.etcd, config.pki)) ctx.addIssue({ code: 'custom', ...issue });
     // etcd listens on both ports on the same addresses: one port for both, and etcd cannot start.
+    if (config.etcd.mode !== 'member' && config.etcd.proxy === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['etcd', 'proxy'], message: `etcd.mode ${config.etcd.mode} needs etcd.proxy.endpoints: the client URLs that list the members` });
+    }
     const { client_port: client, peer_port: peer } = config.etcd;
     if (client === peer) {
       ctx.addIssue({ code: 'custom', path: ['etcd', 'peer_port'], message: `${peer} is also etcd.client_port: etcd listens on both, so they must differ (default 2380)` });

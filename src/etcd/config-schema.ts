@@ -30,7 +30,25 @@ export const etcdTlsSchema = z.strictObject({
     .describe('Require certificates signed by the cluster CA from clients and from peers (ETCD_CLIENT_CERT_AUTH, ETCD_PEER_CLIENT_CERT_AUTH).'),
 });
 
+const hostPort = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'must be host:port, such as 127.0.0.1:2379' });
+
+export const etcdProxySchema = z.strictObject({
+  endpoints: z
+    .array(z.url({ message: 'must be a client URL such as https://etcd.k8s.example.com:2379' }))
+    .min(1)
+    .describe('Client URLs to ask for the member list at every boot: a member, or the members record muster publishes (dns.records.members, e.g. https://etcd.<zone>:2379). The proxy is pointed at every started voter they list.'),
+  listen: hostPort.default('127.0.0.1:2379').describe('Where the gateway or grpc-proxy listens for local clients.'),
+  args_file: absolutePath
+    .default('/run/muster/etcd-proxy.env')
+    .describe('Written with MUSTER_ETCD_PROXY_ARGS, the arguments of `etcd gateway start` or `etcd grpc-proxy start` (contrib/systemd/muster-etcd-proxy.service runs `etcd $MUSTER_ETCD_PROXY_ARGS`).'),
+});
+
 export const etcdConfigSchema = z.strictObject({
+  mode: z
+    .enum(['member', 'gateway', 'grpc-proxy'])
+    .default('member')
+    .describe('member: this node runs a voting etcd member. gateway / grpc-proxy (workers): it runs `etcd gateway` (TCP) or `etcd grpc-proxy` (gRPC, with this node\'s client certificate when https) in front of the members, so local clients use etcd.proxy.listen while only the members vote.'),
+  proxy: etcdProxySchema.optional().describe('mode gateway or grpc-proxy: where the members are and where to listen.'),
   client_scheme: scheme.optional().describe('Scheme of client URLs. Default: https when `pki` is configured, else http.'),
   client_port: port.default(2379).describe('Port etcd serves clients on.'),
   peer_scheme: scheme.optional().describe('Scheme of peer URLs. Default: https when `pki` is configured, else http.'),
@@ -67,6 +85,8 @@ export const etcdConfigSchema = z.strictObject({
       'A learner that was added but never started blocks every later join (etcd allows one learner at a time). Once muster has seen it unstarted this long (measured from the first sighting, recorded in the cluster), a joiner removes it: an unstarted learner holds no data and no vote.',
     ),
 });
+
+export type EtcdProxyConfig = z.infer<typeof etcdProxySchema>;
 
 /** The etcd section once the config is loaded: both schemes are decided (decideSchemes in tls-config.ts). */
 export type EtcdConfig = Omit<z.infer<typeof etcdConfigSchema>, 'client_scheme' | 'peer_scheme'> & {

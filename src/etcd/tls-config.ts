@@ -47,6 +47,9 @@ export function etcdTlsIssues(etcd: ParsedEtcd, pki: PkiConfig | undefined): Cro
     const path = ['etcd', 'tls', key === 'peer_certificate' && etcd.tls.peer_certificate === undefined ? 'certificate' : key];
     if (!extra) {
       issues.push({ path, message: `no certificate ${name}: name node or one of pki.extra (${pki.extra.map((item) => item.name).join(', ') || 'none configured'})` });
+    } else if (etcd.mode !== 'member') {
+      // A worker's proxy only connects to the members: the client usage is all it needs.
+      if (!extra.usages.includes('client')) issues.push({ path, message: `pki.extra ${name} needs the client usage: the ${etcd.mode} presents it to the members` });
     } else if (!extra.usages.includes('server') || !extra.usages.includes('client')) {
       issues.push({ path, message: `pki.extra ${name} needs usages [server, client]: etcd serves with it and muster presents it as a client` });
     }

@@ -64,8 +64,9 @@ export function parseCertificatePem(pem: string): CertificateInfo {
 }
 
 /** node:crypto writes a name one attribute per line ("C=US\nCN=x"); muster shows it as "C=US, CN=x". */
-function distinguishedName(lines: string): string {
-  return lines.split('\n').filter((line) => line !== '').join(', ');
+function distinguishedName(lines: string | undefined): string {
+  // An empty subject (a client certificate without a CN, for etcd's grpc-proxy) is undefined.
+  return (lines ?? '').split('\n').filter((line) => line !== '').join(', ');
 }
 
 /** "DNS:a, IP Address:10.0.0.1": entries split on ", " outside the quotes node:crypto puts around odd values. */
@@ -119,7 +120,7 @@ export function isSelfSigned(pem: string): boolean {
 /** The CN of a certificate's subject, for file names such as NodeReg's <common name>.pem. */
 export function commonNameOf(pem: string): string | undefined {
   try {
-    const line = new NodeCertificate(pem).subject.split('\n').find((attribute) => attribute.startsWith('CN='));
+    const line = (new NodeCertificate(pem).subject ?? '').split('\n').find((attribute) => attribute.startsWith('CN='));
     return line?.slice(3);
   } catch {
     return undefined;

@@ -35,7 +35,11 @@ export const extraCertificateSchema = z.strictObject({
     .boolean()
     .default(true)
     .describe('Also include the node certificate\'s SANs (FQDN, hostname, node IPs, pki.extra_sans): one config serves every node.'),
-  common_name: z.string().min(1).max(64).optional().describe('Subject CN, e.g. the user name of an etcd client certificate (etcd --client-cert-auth). Default: the node\'s FQDN, else its hostname.'),
+  common_name: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('Subject CN, e.g. the user name of an etcd client certificate (etcd --client-cert-auth); \'\' for none (etcd grpc-proxy refuses a client certificate with a CN). Default: the node\'s FQDN, else its hostname.'),
   usages: z.array(usage).min(1).default(['server', 'client']).describe('Extended key usages: server (serverAuth), client (clientAuth).'),
   mode: fileMode.prefault('0600').describe('Mode of the key file (the certificate is 0644).'),
   owner: owner.optional().describe('Owner of both files, e.g. etcd or etcd:etcd, looked up under root; applied when muster runs as root.'),

@@ -8,7 +8,7 @@ import { isEmptySanSet, sanSet, type SanSet } from './sans.js';
  * with @peculiar/x509 on Node's WebCrypto.
  */
 
-/** A CSR signed with `key`, asking for exactly `sans`; CN is the given name, else a DNS SAN that fits (≤ 64 chars), a full name first. */
+/** A CSR signed with `key`, asking for exactly `sans`; CN is the given name ('' for none), else a DNS SAN that fits (≤ 64 chars), a full name first. */
 export async function createCsrPem(key: KeyObject, sans: SanSet, commonName?: string): Promise<string> {
   const { keys, algorithm } = await webCryptoKeyPair(key);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create(
@@ -33,7 +33,7 @@ export function sanExtension(sans: SanSet): x509.SubjectAlternativeNameExtension
 
 /** A subject with one CN, built as structured data so no character in the name needs escaping. */
 export function subjectName(commonName: string | undefined): x509.JsonName {
-  return commonName === undefined ? [] : [{ CN: [commonName] }];
+  return commonName === undefined || commonName === '' ? [] : [{ CN: [commonName] }];
 }
 
 export interface ParsedCsr {

@@ -24,7 +24,7 @@ export function certificateSpecs(config: PkiConfig, self: NodeIdentity): (Certif
   const node = nodeSans({ ...self, hostname: hostname ?? '' }, config.extra_sans);
   return [
     // CN: the FQDN, as NodeReg's certificates had; clients check the SANs.
-    { name: 'node', sans: node, usages: ['server', 'client'], keyType: config.key.type, ...commonName(self.fqdn ?? hostname), keyMode: 0o600, owner: undefined },
+    { name: 'node', sans: node, usages: ['server', 'client'], keyType: config.key.type, ...commonName(self.fqdn || hostname), keyMode: 0o600, owner: undefined },
     ...config.extra.map((extra) => {
       const own = sanSet({ mixed: extra.sans });
       return {
@@ -32,7 +32,7 @@ export function certificateSpecs(config: PkiConfig, self: NodeIdentity): (Certif
         sans: extra.node_sans ? unionSans(node, own) : own,
         usages: extra.usages,
         keyType: config.key.type,
-        ...commonName(extra.common_name ?? self.fqdn ?? hostname),
+        ...commonName(extra.common_name ?? (self.fqdn || hostname)),
         keyMode: extra.mode,
         owner: extra.owner,
       };
@@ -41,6 +41,7 @@ export function certificateSpecs(config: PkiConfig, self: NodeIdentity): (Certif
 }
 
 /** A CN longer than 64 characters is invalid (RFC 5280): leave it out, the SANs carry the name. */
+/** '' (a pki.extra's common_name: '') is kept: it asks for a subject without a CN. */
 function commonName(name: string | undefined): { commonName?: string } {
-  return name !== undefined && name !== '' && name.length <= 64 ? { commonName: name } : {};
+  return name !== undefined && name.length <= 64 ? { commonName: name } : {};
 }

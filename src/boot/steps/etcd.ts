@@ -3,13 +3,19 @@ import { formEtcd } from '../../etcd/form.js';
 import type { BootStepModule } from '../step.js';
 
 /**
- * Create or safely join the cluster. It discovers again as part of its own retry loop: the
- * membership may have changed while DNS was written.
+ * Create or safely join the cluster (it discovers again as part of its own retry loop: the
+ * membership may have changed while DNS was written); on a worker (etcd.mode gateway or
+ * grpc-proxy), point the local proxy at the members instead.
  */
 export const etcdStep: BootStepModule = {
   name: 'etcd',
   configured: () => true,
   async run({ config, platform, logger, dryRun }) {
+    if (config.etcd.mode !== 'member') {
+      const { configureProxy } = await import('../../etcd/proxy.js');
+      const proxy = await configureProxy(config, logger, dryRun);
+      return { lines: [`${proxy.mode} in front of cluster ${proxy.clusterId}: ${proxy.endpoints.join(', ')}`, `etcd ${proxy.args.join(' ')}`, ...proxy.changes] };
+    }
     let etcd;
     try {
       etcd = await formEtcd({ config, platform, logger, dryRun });
