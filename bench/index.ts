@@ -7,6 +7,7 @@ import { benchFormation, benchReplacement } from './formation.js';
 import { benchImages } from './images.js';
 import { printRows } from './stats.js';
 import { benchSingleExecutable } from './single-executable.js';
+import { benchUnits } from './units.js';
 import { benchVsphere } from './vsphere.js';
 
 const only = process.argv.slice(2);
@@ -20,5 +21,6 @@ if (want('replacement')) printRows('(b) member replacement', await benchReplacem
 if (want('dns')) printRows('DNS sync of 10,000 records', await benchDnsSync());
 if (want('single-executable')) printRows('single executable', await benchSingleExecutable());
 if (want('images')) printRows('container images (a private Docker engine)', await benchImages());
+if (want('units')) printRows('the units step', await benchUnits());
 if (want('vsphere')) printRows('vSphere discovery (govmomi simulator)', await benchVsphere());
 if (want('certificates')) printRows('time to a valid node certificate at boot, per issuer', await benchCertificates());

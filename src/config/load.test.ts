@@ -33,6 +33,7 @@ describe('config loading', () => {
     const { config } = parseConfigText(VALID, 'test.yaml');
     assert.equal(config.root, '/');
     assert.deepEqual(config.etcd, {
+      mode: 'member',
       client_scheme: 'http',
       client_port: 2379,
       peer_scheme: 'http',
