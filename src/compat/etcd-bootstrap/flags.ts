@@ -167,7 +167,15 @@ function readFlags(args: readonly string[], specs: Record<string, FlagSpec>, inv
     // cobra reads one dash as shorthand letters only; Go's flag package takes -name and --name alike.
     if (syntax === 'v2' && dashes === 1 && rawName.length > 1) throw usage(`${arg}: v2 flags take two dashes (--${rawName})`);
     const spec = specs[rawName];
-    if (spec === undefined) throw usage(`unknown flag ${arg} for etcd-bootstrap ${syntax === 'v1' ? 'v1 (-cloud …)' : invocation.cloud}; known: ${Object.keys(specs).filter((name) => name.length > 1).map((name) => `${syntax === 'v1' ? '-' : '--'}${name}`).join(' ')}`);
+    if (spec === undefined) {
+      const dash = syntax === 'v1' ? '-' : '--';
+      const names = (ours: boolean): string =>
+        Object.entries(specs)
+          .filter(([name, candidate]) => name.length > 1 && (candidate.muster === true) === ours && !name.startsWith('muster-') && name !== 'config')
+          .map(([name]) => `${dash}${name}`)
+          .join(' ');
+      throw usage(`unknown flag ${arg} for etcd-bootstrap ${syntax === 'v1' ? 'v1 (-cloud …)' : invocation.cloud}; its flags: ${names(false)}; muster's: ${names(true)}`);
+    }
     let value = inline;
     if (value === undefined) {
       if (spec.kind === 'bool') value = 'true';
