@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ export async function benchUnits(): Promise<Row[]> {
   await writeFile(withUnits, `root: ${join(dir, 'root')}\n${platform}boot: { steps: [units] }\nunits:\n  role: worker\n  list:\n${units}\n`);
   await writeFile(guardOnly, `root: ${join(dir, 'root')}\n${platform}boot: { steps: [guard] }\n`);
   const time = (config: string, fresh: boolean): number => {
-    if (fresh) spawnSync('rm', ['-rf', join(dir, 'root')]);
+    if (fresh) rmSync(join(dir, 'root'), { recursive: true, force: true });
     const start = process.hrtime.bigint();
     const result = spawnSync(process.execPath, [cli, '--config', config, 'boot'], { env: { ...process.env, MUSTER_LOG_LEVEL: 'error' } });
     if (result.status !== 0) throw new Error(`muster boot failed: ${result.stderr.toString()}`);

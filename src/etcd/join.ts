@@ -1,15 +1,14 @@
 import type { Logger } from '../core/logger.js';
-import { retry } from '../core/retry.js';
-import { MusterError, describeError, isMusterError } from '../core/errors.js';
+import { MusterError } from '../core/errors.js';
 import { ClusterClient } from './cluster-client.js';
+import { underJoinLock } from './join-lock.js';
 import { planMembership, type MembershipStep, type PeerView } from './membership-plan.js';
-import { probeAll, type ProbeOptions } from './probe.js';
+import { membersAnswering, type ProbeOptions } from './probe.js';
 import { isStarted, type Member, type SelfUrls } from './types.js';
 import type { TlsMaterial } from './tls.js';
 import { readSightings, recordSightings } from './unstarted-sightings.js';
 
-export const JOIN_LOCK_KEY = 'muster/locks/etcd-join';
-export const LOCK_TTL_SECONDS = 30;
+export { JOIN_LOCK_KEY } from './join-lock.js';
 
 export interface JoinOptions {
   clusterId: string;
@@ -55,7 +54,7 @@ interface JoinProgress {
 export async function joinCluster(options: JoinOptions): Promise<JoinOutcome> {
   // Only members that answer now: a dead member's client URL (the one being replaced) would make
   // the client's calls fail until it happened to pick another endpoint.
-  const alive = await aliveMembers(options.members, options);
+  const alive = await membersAnswering(options.members, options.clusterId, options.probe);
   const endpoints = options.members.filter((member) => isStarted(member) && !member.isLearner && alive.has(member.id)).flatMap((member) => member.clientURLs);
   if (endpoints.length === 0) {
     throw new MusterError(`no voting member of cluster ${options.clusterId} answers`, {
@@ -68,27 +67,15 @@ export async function joinCluster(options: JoinOptions): Promise<JoinOutcome> {
   const client = new ClusterClient({ endpoints, callTimeoutMs: options.callTimeoutMs, ...(options.tls ? { tls: options.tls } : {}) });
   const progress: JoinProgress = { changes: [], removalsLeft: 1, replaceOwn: options.replaceOwn };
   try {
-    return await retry(
-      async () => {
-        const lock = await client.tryLock(JOIN_LOCK_KEY, LOCK_TTL_SECONDS);
-        try {
-          return await stepsUnderLock(client, options, progress);
-        } finally {
-          await lock.release().catch((error: unknown) => options.logger.warn({ error: describeError(error) }, 'could not release the join lock; its lease will expire'));
-        }
-      },
+    return await underJoinLock(
+      client,
       {
         timeoutMs: Math.max(1, options.deadline - Date.now()),
         what: `join cluster ${options.clusterId}`,
         hint: 'another node is joining; if none is, the lock expires by itself within 30s',
-        // etcd refuses membership changes for a few seconds after one ("unhealthy cluster"), and
-        // a refusal costs it nothing: ask again within a second, not after up to two.
-        maxDelayMs: 1000,
-        onRetry: (error, attempt) => {
-          if (isMusterError(error) && error.code === 'ETCD_LOCK_HELD') options.logger.info({ attempt }, 'join lock held by another node, waiting');
-          else options.logger.info({ attempt, error: describeError(error) }, 'etcd membership change not possible yet, retrying');
-        },
+        logger: options.logger,
       },
+      () => stepsUnderLock(client, options, progress),
     );
   } finally {
     client.close();
@@ -106,7 +93,7 @@ async function stepsUnderLock(client: ClusterClient, options: JoinOptions, progr
         hint: 'two clusters may be running; check `etcdctl member list` on each peer',
       });
     }
-    const alive = await aliveMembers(members, options);
+    const alive = await membersAnswering(members, options.clusterId, options.probe);
     const now = Date.now();
     const unstarted = await recordSightings(client, members, await readSightings(client), { self: options.self, now, graceMs: options.unstartedGraceMs });
     const step = planMembership({
@@ -163,11 +150,4 @@ function warnAboutKept(kept: readonly Member[], alive: ReadonlySet<string>, logg
     `etcd: ${dead.map((member) => member.name || member.id).join(', ')} ${dead.length === 1 ? 'does' : 'do'} not answer and ${dead.length === 1 ? 'is' : 'are'} not among the discovered peers, but the discovery is incomplete, so muster keeps ${dead.length === 1 ? 'it' : 'them'}; ` +
       `with platform.mode tag set platform.expected_peers, or remove ${dead.length === 1 ? 'it' : 'them'} by hand: ${dead.map((member) => `etcdctl member remove ${member.id}`).join('; ')}`,
   );
-}
-
-/** Members that answer on their peer URL as members of this cluster right now. */
-async function aliveMembers(members: readonly Member[], options: JoinOptions): Promise<Set<string>> {
-  const targets = members.flatMap((member) => member.peerURLs.slice(0, 1).map((url) => ({ peer: member.id, url })));
-  const results = await probeAll(targets, options.probe);
-  return new Set(results.filter((result) => result.kind === 'member' && result.clusterId === options.clusterId).map((result) => result.peer));
 }

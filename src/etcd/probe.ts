@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { describeError } from '../core/errors.js';
 import { parseMembersJson } from './members-json.js';
 import type { TlsMaterial } from './tls.js';
-import type { ProbeResult } from './types.js';
+import type { Member, ProbeResult } from './types.js';
 
 export interface ProbeTarget {
   peer: string;
@@ -84,4 +84,11 @@ export function probePeer(target: ProbeTarget, options: ProbeOptions): Promise<P
 
 export function probeAll(targets: readonly ProbeTarget[], options: ProbeOptions): Promise<ProbeResult[]> {
   return Promise.all(targets.map((target) => probePeer(target, options)));
+}
+
+/** Ids of the members that answer on their peer URL as members of `clusterId` right now. */
+export async function membersAnswering(members: readonly Member[], clusterId: string, options: ProbeOptions): Promise<Set<string>> {
+  const targets = members.flatMap((member) => member.peerURLs.slice(0, 1).map((url) => ({ peer: member.id, url })));
+  const results = await probeAll(targets, options);
+  return new Set(results.filter((result) => result.kind === 'member' && result.clusterId === clusterId).map((result) => result.peer));
 }

@@ -4,6 +4,7 @@ import { MusterError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { underRoot } from '../core/root-path.js';
 import type { EtcdProxyConfig } from './config-schema.js';
+import { commonNameOf } from '../pki/certificate-info.js';
 import { renderEnvFile } from './env.js';
 import { etcdTlsFiles, loadEtcdTls } from './tls.js';
 import { isStarted, type Member } from './types.js';
@@ -65,10 +66,9 @@ export async function configureProxy(config: Config, logger: Logger, dryRun: boo
   if (mode === 'grpc-proxy' && tls.client) {
     // etcd's grpc-proxy refuses to start with a client certificate that has a CN ("cert has non
     // empty Common Name"): the CN would be taken for an etcd user.
-    const { X509Certificate } = await import('node:crypto');
-    const cn = (new X509Certificate(tls.client.cert).subject ?? '').split('\n').find((line) => line.startsWith('CN='));
+    const cn = commonNameOf(tls.client.cert.toString('utf8'));
     if (cn !== undefined) {
-      throw new MusterError(`etcd: the grpc-proxy's client certificate ${files?.cert ?? ''} has a Common Name (${cn}), which etcd grpc-proxy refuses`, {
+      throw new MusterError(`etcd: the grpc-proxy's client certificate ${files?.cert ?? ''} has a Common Name (CN=${cn}), which etcd grpc-proxy refuses`, {
         code: 'ETCD_PROXY_CERT_CN',
         kind: 'config',
         hint: "issue it one without: pki.extra: [{ name: etcd-proxy, usages: [client], common_name: '' }] and etcd.tls.certificate: etcd-proxy",

@@ -1,13 +1,12 @@
 import type { Config } from '../config/schema.js';
-import { MusterError, describeError, isMusterError } from '../core/errors.js';
+import { MusterError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { retry } from '../core/retry.js';
 import type { Platform } from '../platform/types.js';
 import type { ClusterClient } from './cluster-client.js';
-import { JOIN_LOCK_KEY, LOCK_TTL_SECONDS } from './join.js';
+import { underJoinLock } from './join-lock.js';
 import { forgetLeaseSighting, readLeaseSightings, recordLeaseSighting } from './lease-sightings.js';
 import { planReconcile, type ReconcilePlan } from './reconcile-plan.js';
-import { probeAll, type ProbeOptions } from './probe.js';
+import { membersAnswering, probeAll, type ProbeOptions } from './probe.js';
 import { loadEtcdTls } from './tls.js';
 import { isStarted, quorum, type Member } from './types.js';
 import { peerUrl } from './urls.js';
@@ -54,7 +53,7 @@ export async function reconcileEtcd(options: ReconcileOptions): Promise<Reconcil
     });
   }
   const { clusterId } = member;
-  const alive = await aliveMembers(member.members, clusterId, probe);
+  const alive = await membersAnswering(member.members, clusterId, probe);
   // Without a quorum of voters answering, no change can commit (nor the lock be taken): say so
   // now rather than wait for etcd.timeout.
   const voters = member.members.filter((candidate) => !candidate.isLearner);
@@ -85,32 +84,22 @@ export async function reconcileEtcd(options: ReconcileOptions): Promise<Reconcil
 
     // Under the join lock, on the member list read now: a joiner or another reconcile may have
     // changed it since the probes, and two reconciles must remove a member once.
-    return await retry(
+    return await underJoinLock(
+      client,
+      { timeoutMs: config.etcd.timeout, what: `reconcile cluster ${clusterId}`, hint: 'another node holds the join lock; if none does, it expires by itself within 30s', logger },
       async () => {
-        const lock = await client.tryLock(JOIN_LOCK_KEY, LOCK_TTL_SECONDS);
-        try {
-          const { clusterId: current, members } = await client.memberList();
-          if (current !== clusterId) throw new MusterError(`etcd reconcile: the cluster answering is ${current}, not ${clusterId}`, { code: 'ETCD_CLUSTER_CHANGED', kind: 'unsafe' });
-          let plan = await planFor(members);
-          // The probes are seconds old: a member about to be removed is asked once more, so one
-          // that has just come back is kept.
-          if (plan.remove && (await aliveMembers([plan.remove], clusterId, probe)).has(plan.remove.id)) {
-            alive.add(plan.remove.id);
-            plan = await planFor(members);
-          }
-          await applyPlan(client, plan, discovery.self.name, config.etcd.stale_after);
-          for (const reason of plan.reasons) logger.info({ reason }, 'etcd reconcile');
-          return report(plan, members.filter((candidate) => candidate !== plan.remove), describeChanges(plan));
-        } finally {
-          await lock.release().catch((error: unknown) => logger.warn({ error: describeError(error) }, 'could not release the join lock; its lease will expire'));
+        const { clusterId: current, members } = await client.memberList();
+        if (current !== clusterId) throw new MusterError(`etcd reconcile: the cluster answering is ${current}, not ${clusterId}`, { code: 'ETCD_CLUSTER_CHANGED', kind: 'unsafe' });
+        let plan = await planFor(members);
+        // The probes are seconds old: a member about to be removed is asked once more, so one
+        // that has just come back is kept.
+        if (plan.remove && (await membersAnswering([plan.remove], clusterId, probe)).has(plan.remove.id)) {
+          alive.add(plan.remove.id);
+          plan = await planFor(members);
         }
-      },
-      {
-        timeoutMs: config.etcd.timeout,
-        what: `reconcile cluster ${clusterId}`,
-        hint: 'another node holds the join lock; if none does, it expires by itself within 30s',
-        maxDelayMs: 2000,
-        onRetry: (error, attempt) => logger.info({ attempt, error: describeError(error) }, isMusterError(error) && error.code === 'ETCD_LOCK_HELD' ? 'join lock held by another node, waiting' : 'etcd change not possible yet, retrying'),
+        await applyPlan(client, plan, discovery.self.name, config.etcd.stale_after);
+        for (const reason of plan.reasons) logger.info({ reason }, 'etcd reconcile');
+        return report(plan, members.filter((candidate) => candidate !== plan.remove), describeChanges(plan));
       },
     );
   } finally {
@@ -133,10 +122,4 @@ function describeChanges(plan: ReconcilePlan): string[] {
     ...plan.forget.map((id) => `drop the sighting of ${id}`),
     ...(plan.remove ? [`remove member ${plan.remove.name || plan.remove.id} (${plan.remove.id})`] : []),
   ];
-}
-
-async function aliveMembers(members: readonly Member[], clusterId: string, probe: ProbeOptions): Promise<Set<string>> {
-  const targets = members.flatMap((candidate) => candidate.peerURLs.slice(0, 1).map((url) => ({ peer: candidate.id, url })));
-  const results = await probeAll(targets, probe);
-  return new Set(results.filter((result) => result.kind === 'member' && result.clusterId === clusterId).map((result) => result.peer));
 }

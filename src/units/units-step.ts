@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { MusterError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
 import { runProgram } from '../core/process.js';
 import { underRoot } from '../core/root-path.js';
 import type { UnitsConfig } from './config-schema.js';
@@ -13,7 +12,6 @@ export interface UnitsStepOptions {
   units: UnitsConfig;
   root: string;
   dryRun: boolean;
-  logger: Logger;
   /** Whether to drive systemd; default: only on the running system (root /) with systemd up. */
   systemd?: boolean;
 }

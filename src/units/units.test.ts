@@ -6,11 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseConfigText } from '../config/load.js';
 import { isMusterError } from '../core/errors.js';
-import { createLogger } from '../core/logger.js';
 import { unitsConfigSchema, type UnitsConfig } from './config-schema.js';
 import { runUnitsStep } from './units-step.js';
 
-const logger = createLogger({ level: 'silent' });
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 const unit = (description: string): string => `[Unit]\nDescription=${description}\n\n[Service]\nExecStart=/bin/true\n`;
 
@@ -34,7 +32,7 @@ describe('the units step', () => {
       ],
       ...overrides,
     });
-  const run = (units: UnitsConfig, dryRun = false) => runUnitsStep({ units, root, dryRun, logger, systemd: false });
+  const run = (units: UnitsConfig, dryRun = false) => runUnitsStep({ units, root, dryRun, systemd: false });
   const read = (path: string) => readFile(join(root, 'etc/systemd/system', path), 'utf8');
 
   it('writes each unit and a target that makes systemd start them in list order', async () => {

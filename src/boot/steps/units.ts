@@ -4,9 +4,9 @@ import type { BootStepModule } from '../step.js';
 export const unitsStep: BootStepModule = {
   name: 'units',
   configured: (config) => config.units !== undefined,
-  async run({ config, dryRun, logger }) {
+  async run({ config, dryRun }) {
     if (!config.units) return { lines: [] };
     const { runUnitsStep } = await import('../../units/units-step.js');
-    return { lines: await runUnitsStep({ units: config.units, root: config.root, dryRun, logger }) };
+    return { lines: await runUnitsStep({ units: config.units, root: config.root, dryRun }) };
   },
 };

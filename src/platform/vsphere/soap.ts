@@ -1,5 +1,6 @@
 import { request, Agent } from 'node:https';
 import { XMLParser } from 'fast-xml-parser';
+import { systemClock } from '../../core/clock.js';
 import { vsphereTransportError, vsphereFault, isTransientFault, type SoapFault } from './errors.js';
 
 /**
@@ -61,7 +62,8 @@ export class SoapClient {
         return await this.once(method, body, signal);
       } catch (error) {
         if (attempt >= this.options.attempts || !isTransient(error) || signal?.aborted === true) throw error;
-        await sleep(250 * 2 ** (attempt - 1), signal);
+        // Cancelled mid-wait: the next attempt reports the cancellation.
+        await systemClock.sleep(250 * 2 ** (attempt - 1), signal).catch(() => undefined);
       }
     }
   }
@@ -171,14 +173,4 @@ export function readMoref(node: XmlNode | undefined): { type: string; value: str
 
 export function escapeXml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }
