@@ -10,6 +10,7 @@ import { registerEtcdBootstrapCommand } from './etcd-bootstrap-command.js';
 import { registerEtcdCommands } from './etcd-command.js';
 import { addGlobalOptions, addGlobalOptionsBelow, globalOptionsOf } from './global-options.js';
 import { registerLocalCommands } from './local-command.js';
+import { registerRenderCommand } from './render-command.js';
 import { registerVersionCommand } from './version-command.js';
 import { musterVersion } from './version.js';
 
@@ -38,6 +39,7 @@ registerConfigCommands(program, globals);
 registerCertsCommands(program, globals);
 registerEtcdCommands(program, globals);
 registerLocalCommands(program, globals);
+registerRenderCommand(program);
 registerVersionCommand(program);
 addGlobalOptionsBelow(program);
 registerEtcdBootstrapCommand(program, globals);
