@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import type { NodeEvent } from '../events/node-event.js';
@@ -7,6 +7,9 @@ import { queueFileName, readListing } from './queue-files.js';
 
 /** Markers kept per queue: the ids a re-derived event is checked against, and the sequence's high-water mark. */
 const MARKERS_KEPT = 1000;
+
+/** When the last request to this URL started (ms since the epoch, as text). */
+const LAST_ATTEMPT = 'last-attempt';
 
 /** The queue directory of one webhook: named by a hash, so the secret URL is in no file name. */
 export function queueDirName(url: string): string {
@@ -52,7 +55,10 @@ export class DeliveryQueue {
       queue.markers.push(marker.seq);
     }
     const newest = listing.markers.at(-1);
-    if (newest) queue.lastRecordedAt = (await stat(join(dir, queueFileName(newest.seq, newest.kind))).catch(() => undefined))?.mtimeMs;
+    const delivered = newest ? (await stat(join(dir, queueFileName(newest.seq, newest.kind))).catch(() => undefined))?.mtimeMs : undefined;
+    const attempted = Number(await readFile(join(dir, LAST_ATTEMPT), 'utf8').catch(() => ''));
+    const times = [delivered, attempted].filter((time): time is number => time !== undefined && Number.isFinite(time) && time > 0);
+    if (times.length > 0) queue.lastRecordedAt = Math.max(...times);
     queue.nextSeq = listing.nextSeq;
     await queue.prune();
     return queue;
@@ -104,6 +110,17 @@ export class DeliveryQueue {
     await unlink(join(this.dir, queueFileName(seq, 'event')));
     await syncDir(this.dir);
     await this.prune();
+  }
+
+  /**
+   * Notes that a request is about to start, so that an agent restarted right after (killed in
+   * the middle of a request) still keeps the receiver's pace. Not fsynced: a lost note costs at
+   * most one early request after a machine crash.
+   */
+  async recordAttempt(): Promise<void> {
+    const now = Date.now();
+    await writeFile(join(this.dir, LAST_ATTEMPT), String(now), { mode: 0o600 });
+    this.lastRecordedAt = now;
   }
 
   /** A refusal for good: the event is kept beside the others as .dropped.json, never sent again. */

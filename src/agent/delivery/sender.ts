@@ -63,6 +63,7 @@ export class WebhookSender {
         continue;
       }
       if (!(await this.sleepUntil(this.lastAnswer + minGapMs))) return;
+      await queue.recordAttempt();
       const result = await postOnce(webhook.url, webhookBody(webhook, head.event), webhookHeaders(webhook, head.event), { timeoutMs: events.timeout, signal: this.hardStop.signal });
       this.lastAnswer = this.clock.now();
       if (this.hardStop.signal.aborted && result.kind === 'network-error') return; // stopped mid-request: it stays queued
