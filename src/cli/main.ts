@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAgentCommands } from './agent-command.js';
 import { registerBootCommand } from './boot-command.js';
 import { registerCertsCommands } from './certs-command.js';
 import { registerConfigCommands } from './config-command.js';
@@ -40,6 +41,7 @@ registerCertsCommands(program, globals);
 registerEtcdCommands(program, globals);
 registerLocalCommands(program, globals);
 registerRenderCommand(program);
+registerAgentCommands(program, globals);
 registerVersionCommand(program);
 addGlobalOptionsBelow(program);
 registerEtcdBootstrapCommand(program, globals);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { absolutePath } from './common.js';
+import { agentConfigSchema } from '../agent/config-schema.js';
+import { eventsConfigSchema } from '../agent/events/config-schema.js';
 import { bootConfigSchema } from '../boot/config-schema.js';
 import { dnsConfigSchema } from '../dns/config-schema.js';
 import { etcdConfigSchema, type EtcdConfig } from '../etcd/config-schema.js';
@@ -31,6 +33,10 @@ export const configSections = z.strictObject({
   units: unitsConfigSchema
     .optional()
     .describe('The role\'s systemd units, started in order after etcd by a generated muster-<role>.target, from pinned content. Absent: the units step does not run.'),
+  agent: agentConfigSchema.prefault({}).describe('`muster agent`: this node in the registry /muster/nodes/<role>/<name> under an etcd lease.'),
+  events: eventsConfigSchema
+    .optional()
+    .describe('Node up / down / replaced events from the registry to webhooks, sent by one agent at a time. Absent: this agent sends none and is never the events leader.'),
 });
 
 /**
