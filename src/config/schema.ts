@@ -14,6 +14,7 @@ import { localPlatformSchema } from '../platform/local/schema.js';
 import { staticPlatformSchema } from '../platform/static/schema.js';
 import { vspherePlatformSchema } from '../platform/vsphere/schema.js';
 import { unitsConfigSchema } from '../units/config-schema.js';
+import { electConfigSchema } from '../election/config-schema.js';
 
 /** Each provider exports its own schema; the config is assembled from them. */
 export const platformSchema = z.discriminatedUnion('type', [staticPlatformSchema, awsPlatformSchema, localPlatformSchema, dnsSrvPlatformSchema, vspherePlatformSchema]);
@@ -33,6 +34,7 @@ export const configSections = z.strictObject({
   units: unitsConfigSchema
     .optional()
     .describe('The role\'s systemd units, started in order after etcd by a generated muster-<role>.target, from pinned content. Absent: the units step does not run.'),
+  elect: electConfigSchema.optional().describe('`muster elect` (zeroinit): a leader agreed over mDNS among members that booted with no infrastructure, an action run on it once. Absent: muster elect takes its settings from flags.'),
   agent: agentConfigSchema.prefault({}).describe('`muster agent`: this node in the registry /muster/nodes/<role>/<name> under an etcd lease.'),
   events: eventsConfigSchema
     .optional()
