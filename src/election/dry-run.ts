@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { ElectConfig } from './config-schema.js';
-import { announcedHostKey } from './host-key.js';
+import { readOwnHostKeyFingerprint } from './ssh/host-key-fingerprint.js';
 import { defaultElectionId, selectInterfaces } from './interfaces.js';
 import { ElectionRecords } from './records.js';
 
@@ -18,7 +18,7 @@ export async function dryRunReport(config: ElectConfig, root: string, action: re
   const interfaces = selectInterfaces(config.interfaces, config.family);
   const id = config.priority ?? defaultElectionId(interfaces);
   const name = config.name ?? (hostname().split('.')[0] || 'muster');
-  const hostKey = await announcedHostKey(root, config.host_key_file);
+  const hostKey = (await readOwnHostKeyFingerprint({ root, path: config.host_key_file })) ?? '';
   const records = new ElectionRecords(root, config.state_dir, config.group);
   const done = await records.done();
   const intent = await records.intent();

@@ -5,7 +5,7 @@ import { runAction } from './action.js';
 import { decodeAnnouncement, encodeAnnouncement, type Announcement, type MemberState } from './announcement.js';
 import type { ElectConfig } from './config-schema.js';
 import { decide, type Agreement, type PeerView } from './decide.js';
-import { announcedHostKey } from './host-key.js';
+import { readOwnHostKeyFingerprint } from './ssh/host-key-fingerprint.js';
 import { defaultElectionId, selectInterfaces } from './interfaces.js';
 import { MdnsTransport } from './mdns-transport.js';
 import type { Member } from './membership.js';
@@ -56,7 +56,7 @@ export async function runElection(options: ElectOptions): Promise<ElectionResult
     tiebreak: await records.tiebreak(),
     ips: interfaces.map((iface) => iface.address),
     role: config.role,
-    hostKey: await announcedHostKey(options.root, config.host_key_file),
+    hostKey: (await readOwnHostKeyFingerprint({ root: options.root, path: config.host_key_file })) ?? '',
   };
   const transport = await MdnsTransport.open({ interfaces, port: config.port, ttl: config.record_ttl });
   try {
