@@ -47,6 +47,8 @@ await build({
   keepNames: true,
   define: buildConstants({ sea: true }),
   plugins: [etcdProtos],
+  // ssh2's optional native addons are required in a try: without them it runs in pure JS.
+  external: ['*.node'],
   // import.meta exists only in the ESM build; each use has a fallback for the executable.
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',

@@ -17,9 +17,14 @@ const result = await build({
   sourcemap: true,
   define: buildConstants({ sea: false }),
   metafile: true,
-  external: ['etcd3', 'cockatiel', '@aws-sdk/*'],
+  // ssh2's optional native addons (its crypto binding, cpu-features) are required in a try: left
+  // out, ssh2 runs in its pure-JS form, as everywhere else muster runs.
+  external: ['etcd3', 'cockatiel', '@aws-sdk/*', '*.node'],
   // Bundled CommonJS dependencies call require(); give them one.
-  banner: { js: "import { createRequire as __musterCreateRequire } from 'node:module'; const require = __musterCreateRequire(import.meta.url);" },
+  // ssh2's bundled asm.js poly1305 reads __dirname, which ES modules do not define.
+  banner: {
+    js: "import { createRequire as __musterCreateRequire } from 'node:module'; import { fileURLToPath as __musterFileURLToPath } from 'node:url'; const require = __musterCreateRequire(import.meta.url); const __dirname = __musterFileURLToPath(new URL('.', import.meta.url));",
+  },
   logLevel: 'warning',
 });
 

@@ -24,6 +24,13 @@ interface ElectFlags {
   linger?: string;
   port?: string;
   stateDir?: string;
+  hostKeyFile?: string;
+  bootstrapKey?: string;
+  sshUser?: string;
+  sshPort?: string;
+  sshKeyDir?: string;
+  authorizedKeysFile?: string;
+  createUser?: string;
   log_level?: string;
   zc_log?: boolean;
   dryRun?: boolean;
@@ -53,6 +60,13 @@ export function registerElectCommand(program: Command, globals: () => GlobalOpti
     .option('--linger <duration>', 'the leader keeps answering this long after the action (default 10m)')
     .option('--port <port>', 'mDNS port (default 5353)')
     .option('--state-dir <dir>', 'where the intent and done records are kept (default /var/lib/muster/elect, under root)')
+    .option('--host-key-file <file>', 'this member\'s SSH host public key, whose fingerprint it announces (default /etc/ssh/ssh_host_ed25519_key.pub)')
+    .option('--bootstrap-key <file>', 'rotate SSH keys: the bootstrap private key the leader logs in with first (its .pub beside it)')
+    .option('--ssh-user <user>', 'with --bootstrap-key: the user it logs in as (default root)')
+    .option('--ssh-port <port>', 'with --bootstrap-key: the members\' sshd port (default 22)')
+    .option('--ssh-key-dir <dir>', 'with --bootstrap-key: where the leader keeps the new key (default /var/lib/muster/elect/ssh)')
+    .option('--authorized-keys-file <pattern>', 'with --bootstrap-key: the members\' sshd AuthorizedKeysFile (default .ssh/authorized_keys)')
+    .option('--create-user <name>', 'with --bootstrap-key: create this user (passwordless sudo) with the new key, as zeroinit\'s provision')
     .addOption(new Option('-l, --log_level <level>', 'zeroinit\'s log level (DEBUG, INFO, WARNING, ERROR)').hideHelp())
     .addOption(new Option('-z, --zc_log', 'zeroinit\'s zeroconf logging: accepted, muster\'s debug log shows mDNS').hideHelp())
     .option('--dry-run', 'check the settings, the interfaces and the secret, and print what this member would announce; send nothing')
@@ -124,7 +138,18 @@ async function electSettings(flags: ElectFlags, options: GlobalOptions): Promise
     ...(flags.linger !== undefined ? { linger: flags.linger } : {}),
     ...(flags.port !== undefined ? { port: number(flags.port) } : {}),
     ...(flags.stateDir !== undefined ? { state_dir: flags.stateDir } : {}),
+    ...(flags.hostKeyFile !== undefined ? { host_key_file: flags.hostKeyFile } : {}),
   };
+  const rotation: Record<string, unknown> = {
+    ...((base['rotate_ssh'] as Record<string, unknown> | undefined) ?? {}),
+    ...(flags.bootstrapKey !== undefined ? { bootstrap_key_file: flags.bootstrapKey } : {}),
+    ...(flags.sshUser !== undefined ? { user: flags.sshUser } : {}),
+    ...(flags.sshPort !== undefined ? { port: number(flags.sshPort) } : {}),
+    ...(flags.sshKeyDir !== undefined ? { key_dir: flags.sshKeyDir } : {}),
+    ...(flags.authorizedKeysFile !== undefined ? { authorized_keys_file: flags.authorizedKeysFile } : {}),
+    ...(flags.createUser !== undefined ? { create_user: { name: flags.createUser } } : {}),
+  };
+  if (Object.keys(rotation).length > 0) overrides['rotate_ssh'] = rotation;
   const parsed = electConfigSchema.safeParse({ ...base, ...overrides });
   if (!parsed.success) {
     const problems = problemsFromZod(parsed.error, () => Object.keys(electConfigSchema.shape)).map((problem) => ({ ...problem, path: `elect.${problem.path}` }));

@@ -23,10 +23,10 @@ export function splitCommand(command: string | readonly string[]): string[] {
 }
 
 /** Runs the action with its output on ours (stderr), and resolves with its exit code (a signal counts as 128+n). */
-export function runAction(command: readonly string[], members: readonly Member[], leader: Member): Promise<number> {
+export function runAction(command: readonly string[], members: readonly Member[], leader: Member, extraEnv: NodeJS.ProcessEnv = {}): Promise<number> {
   const [program = '', ...rest] = command;
   return new Promise((resolve) => {
-    const child = spawn(program, actionArguments([program, ...rest], members), { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...actionEnvironment(members, leader) } });
+    const child = spawn(program, actionArguments([program, ...rest], members), { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...actionEnvironment(members, leader), ...extraEnv } });
     child.on('error', (error) => {
       process.stderr.write(`muster: elect: cannot run the action ${program}: ${error.message}\n`);
       resolve(127);

@@ -8,6 +8,21 @@ const label = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { message
  * itself in one signed DNS-SD instance; a leader is agreed once `expect` members all see the
  * same membership, and runs the action exactly once.
  */
+/** zeroinit's ansible playbook, built in: the bootstrap key baked into user-data replaced by one made on the leader. */
+export const rotateSshSchema = z.strictObject({
+  bootstrap_key_file: absolutePath.describe('The bootstrap private key user-data delivered (under root): what the leader logs in with first.'),
+  bootstrap_public_key_file: absolutePath.optional().describe('Its public line, removed from every member afterwards. Default: bootstrap_key_file + .pub.'),
+  user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default('root').describe('The user the bootstrap key logs in as (root, core, …).'),
+  port: z.number().int().min(1).max(65535).default(22).describe('The members\' sshd port.'),
+  key_type: z.enum(['ed25519', 'rsa', 'ecdsa']).default('ed25519').describe('Type of the new key pair.'),
+  key_dir: absolutePath.default('/var/lib/muster/elect/ssh').describe('Where (under root) the leader keeps the new private key (0600; it never leaves the leader). MUSTER_SSH_KEY names it to the action.'),
+  authorized_keys_file: z.string().min(1).default('.ssh/authorized_keys').describe('The members\' sshd AuthorizedKeysFile (tokens %h %u %U %%).'),
+  create_user: z
+    .strictObject({ name: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default('provision'), sudo: z.boolean().default(true) })
+    .optional()
+    .describe('Create this user on every member and give it the new key (zeroinit\'s provision user, with passwordless sudo).'),
+});
+
 export const electConfigSchema = z.strictObject({
   group: label.default('muster').describe('The election group: only members of the same group (and secret) elect together.'),
   expect: z.number().int().min(1).default(3).describe('zeroinit\'s --expect: how many members must be seen, all agreeing, before a leader is chosen. More is fine.'),
@@ -41,6 +56,10 @@ export const electConfigSchema = z.strictObject({
     .describe('This member\'s SSH host public key (under root): its fingerprint is announced, signed, so the leader\'s key rotation checks each host key against it. Absent file: none announced.'),
   state_dir: absolutePath.default('/var/lib/muster/elect').describe('Where (under root) the intent and done records are kept, so the action never reruns after it finished.'),
   port: z.number().int().min(1).max(65535).default(5353).describe('mDNS port (5353; another only for tests on one host).'),
+  rotate_ssh: rotateSshSchema
+    .optional()
+    .describe('After agreement, before the action: the leader replaces the bootstrap SSH key on every member (itself included) with a new one, checking each host key against the fingerprint the member announced.'),
 });
 
 export type ElectConfig = z.output<typeof electConfigSchema>;
+export type RotateSshConfig = z.output<typeof rotateSshSchema>;

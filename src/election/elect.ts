@@ -94,6 +94,7 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
   let state: MemberState = context.done !== undefined ? 'done' : 'candidate';
   let result: number | undefined = context.done?.result;
   let actionRunning = false;
+  let leaderFailure: Error | undefined;
   let finishedAt: number | undefined = context.done !== undefined ? Date.now() : undefined;
   let seq = 0;
   let lastAnnounced = '';
@@ -217,15 +218,29 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
       const leader = agreement.members.find((member) => member.name === self.name) ?? self;
       const command = context.action;
       progress(command ? `leading: running ${command.join(' ')} with ${agreement.members.map((member) => member.ips[0]).join(' ')}` : 'leading: no action to run');
-      void (command ? runAction(command, agreement.members, leader) : Promise.resolve(0)).then(async (code) => {
+      void (async () => {
+        const extraEnv: NodeJS.ProcessEnv = {};
+        if (config.rotate_ssh !== undefined) {
+          progress(`rotating SSH keys on ${agreement.members.length} members`);
+          // ssh2 is loaded only by a leader that rotates keys.
+          const { rotateMembersKeys } = await import('./leader-rotation.js');
+          const report = await rotateMembersKeys(config.rotate_ssh, context.root, agreement.members, logger);
+          extraEnv['MUSTER_SSH_KEY'] = report.privateKeyPath;
+          progress(`SSH keys rotated: ${report.members.map((member) => `${member.name} ${member.result}`).join(', ')}; the bootstrap key is refused everywhere`);
+        }
+        const code = command ? await runAction(command, agreement.members, leader, extraEnv) : 0;
         await records.recordDone({ ...agreement, self: self.name, started: intentAt, result: code, finished: new Date().toISOString(), role: 'leader' });
         result = code;
         state = 'done';
         finishedAt = Date.now();
         actionRunning = false;
         progress(`action finished (exit ${code}); answering for ${Math.round(config.linger / 1000)} s so late members learn it is over`);
+      })().catch((error: unknown) => {
+        // No done record: a restart of this leader (systemd's) runs the rotation (idempotent) and the action again.
+        leaderFailure = error instanceof Error ? error : new Error(String(error));
       });
     }
+    if (leaderFailure !== undefined) throw leaderFailure;
     if (state === 'done' && finishedAt !== undefined && Date.now() - finishedAt >= config.linger && agreed !== undefined) {
       return { self: self.name, leader: agreed.leader, members: agreed.members, membership: agreed.membership, role: 'leader', result: result ?? 0, fromRecord: context.done !== undefined };
     }

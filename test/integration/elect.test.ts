@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runProgram } from '../../src/core/process.js';
 import { canMakeNamespaces, makeLan, type NetnsHost, type NetnsLan } from '../support/netns.js';
+import { startSshd, sshdUnavailable, type Sshd } from '../support/sshd.js';
 
 const CLI = process.env['MUSTER_CLI'] ?? resolve('dist/main.js');
 
@@ -135,4 +137,60 @@ describe('muster elect over real multicast between network namespaces', { concur
     assert.equal(actions.length, 1);
     assert.deepEqual((actions[0] ?? '').split(' ').slice(1).sort(), hosts.map((host) => host.ipv6).sort());
   });
+  it('the leader rotates the bootstrap SSH key on every member (itself included), checking each host key against its announcement', async (t) => {
+    const unavailable = await sshdUnavailable();
+    if (unavailable !== undefined) return t.skip(unavailable);
+    fresh();
+    const { bootstrap, shared, sshds } = await sshPerHost(3);
+    try {
+      const newKeyDir = join(dir, `newkey-${run}`);
+      const runs = lan.hosts.slice(0, 3).map((host, index) =>
+        elect(host, settings(index, ['--expect', '3', '--bootstrap-key', bootstrap, '--host-key-file', join(sshds[index]?.dir ?? '', 'ssh_host_ed25519_key.pub'), '--authorized-keys-file', `${shared}/%u/authorized_keys`, '--ssh-key-dir', newKeyDir, '--action', `/bin/sh -c 'echo "$MUSTER_SSH_KEY" >> ${log}' action`])),
+      );
+      assert.deepEqual(await Promise.all(runs.map((member) => member.exit)), [0, 0, 0], runs.map((member) => member.output()).join('\n---\n'));
+      const [newKey = ''] = await lines();
+      assert.ok(newKey.startsWith(newKeyDir), newKey);
+      for (const sshd of sshds) {
+        assert.equal((await sshd.ssh('root', newKey)).code, 0, `the new key logs in on ${sshd.address}`);
+        const refused = await sshd.ssh('root', bootstrap);
+        assert.notEqual(refused.code, 0, `the bootstrap key is refused on ${sshd.address}`);
+        assert.match(refused.stderr, /Permission denied/);
+      }
+    } finally {
+      await Promise.all(sshds.map((sshd) => sshd.stop()));
+    }
+  });
+
+  it('a member whose host key is not the one it announced is refused and named, and keeps its bootstrap key', async (t) => {
+    const unavailable = await sshdUnavailable();
+    if (unavailable !== undefined) return t.skip(unavailable);
+    fresh();
+    const { bootstrap, shared, sshds } = await sshPerHost(3);
+    try {
+      // m2 announces m0's host key: whatever answers at m2's address is not what m2 vouched for.
+      const announced = [0, 1, 0].map((index) => join(sshds[index]?.dir ?? '', 'ssh_host_ed25519_key.pub'));
+      const runs = lan.hosts.slice(0, 3).map((host, index) =>
+        elect(host, settings(index, ['--expect', '3', '--bootstrap-key', bootstrap, '--host-key-file', announced[index] ?? '', '--authorized-keys-file', `${shared}/%u/authorized_keys`, '--ssh-key-dir', join(dir, `newkey-${run}`), '--timeout', '8s'])),
+      );
+      const [leader] = await Promise.all(runs.map((member) => member.exit));
+      assert.equal(leader, 75, runs[0]?.output());
+      assert.match(runs[0]?.output() ?? '', /m2/);
+      assert.match(runs[0]?.output() ?? '', /host key/i);
+      assert.equal((await sshds[2]?.ssh('root', bootstrap))?.code, 0, 'm2 still takes the bootstrap key');
+    } finally {
+      await Promise.all(sshds.map((sshd) => sshd.stop()));
+    }
+  });
+
+  /** A bootstrap key pair, and an sshd in each of the first `count` hosts that takes it for root. */
+  async function sshPerHost(count: number): Promise<{ bootstrap: string; shared: string; sshds: Sshd[] }> {
+    const bootstrap = join(dir, `bootstrap-${run}`);
+    const keygen = await runProgram('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bootstrap', '-f', bootstrap]);
+    assert.equal(keygen.code, 0, keygen.stderr);
+    const shared = join(dir, `keys-${run}`);
+    await mkdir(shared);
+    const publicLine = await readFile(`${bootstrap}.pub`, 'utf8');
+    const sshds = await Promise.all(lan.hosts.slice(0, count).map((host) => startSshd({ address: host.ipv4, namespace: host.namespace, sharedKeysDir: shared, authorizedKeys: { root: publicLine } })));
+    return { bootstrap, shared, sshds };
+  }
 });

@@ -50,6 +50,8 @@ export interface SshdOptions {
    * SHARED/%u/authorized_keys`), while the test reads each server's files at its own path.
    */
   sharedKeysDir?: string;
+  /** Run it (and the test's ssh client) in this network namespace, on port 22 there. */
+  namespace?: string;
 }
 
 /**
@@ -75,7 +77,7 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
     }
     await mkdir('/run/sshd', { recursive: true }); // its privilege-separation directory
     for (let attempt = 0; ; attempt++) {
-      const port = await freePort(options.address);
+      const port = options.namespace !== undefined ? 22 : await freePort(options.address);
       const knownHostsFile = join(dir, 'known_hosts');
       await writeFile(knownHostsFile, `[${options.address}]:${port} ${hostPublicKey}\n`);
       const config = join(dir, 'sshd_config');
@@ -102,7 +104,9 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
           ? [SSHD, ['-D', '-e', '-f', config]]
           : // unshare execs (no fork), so the child's PID is sshd's.
             ['unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$1" "$2" && exec "$3" -D -e -f "$4"', 'sh', keysDir, options.sharedKeysDir, SSHD, config]];
-      const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      // ip netns exec execs the program too: the child's PID stays sshd's.
+      const inNamespace = options.namespace !== undefined ? ['netns', 'exec', options.namespace, program, ...args] : undefined;
+      const child = spawn(inNamespace ? 'ip' : program, inNamespace ?? args, { stdio: ['ignore', 'ignore', 'pipe'] });
       const killOnExit = (): void => void child.kill('SIGKILL');
       process.once('exit', killOnExit);
       child.once('exit', () => process.removeListener('exit', killOnExit));
@@ -138,7 +142,7 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
           authorizedKeysPattern,
           authorizedKeysFile,
           knownHostsFile,
-          ssh: (user, identityFile, command = 'echo logged-in') => sshClient({ address: options.address, port, knownHostsFile, user, identityFile, command }),
+          ssh: (user, identityFile, command = 'echo logged-in') => sshClient({ address: options.address, port, knownHostsFile, user, identityFile, command, ...(options.namespace !== undefined ? { namespace: options.namespace } : {}) }),
           log: () => log,
           async stop() {
             await stop();
@@ -155,8 +159,10 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
   }
 }
 
-function sshClient(o: { address: string; port: number; knownHostsFile: string; user: string; identityFile: string; command: string }): Promise<RunResult> {
-  return runProgram('ssh', [
+function sshClient(o: { address: string; port: number; knownHostsFile: string; user: string; identityFile: string; command: string; namespace?: string }): Promise<RunResult> {
+  const prefix = o.namespace !== undefined ? ['netns', 'exec', o.namespace, 'ssh'] : [];
+  return runProgram(o.namespace !== undefined ? 'ip' : 'ssh', [
+    ...prefix,
     '-F', '/dev/null', // no user or system client config
     '-i', o.identityFile,
     '-o', 'IdentitiesOnly=yes',
