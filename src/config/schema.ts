@@ -11,6 +11,7 @@ import { dnsSrvPlatformSchema } from '../platform/dns-srv/schema.js';
 import { localPlatformSchema } from '../platform/local/schema.js';
 import { staticPlatformSchema } from '../platform/static/schema.js';
 import { vspherePlatformSchema } from '../platform/vsphere/schema.js';
+import { swarmConfigSchema } from '../swarm/config-schema.js';
 import { unitsConfigSchema } from '../units/config-schema.js';
 
 /** Each provider exports its own schema; the config is assembled from them. */
@@ -31,6 +32,9 @@ export const configSections = z.strictObject({
   units: unitsConfigSchema
     .optional()
     .describe('The role\'s systemd units, started in order after etcd by a generated muster-<role>.target, from pinned content. Absent: the units step does not run.'),
+  swarm: swarmConfigSchema
+    .optional()
+    .describe('Docker Swarm formation after the units (coreos-docker-swarm-cluster\'s bootstrap.sh): exactly one `swarm init` per cluster, decided under an etcd lock and recorded in etcd; join tokens kept under /muster/swarm/; dead managers removed without losing quorum. Absent: the swarm step does not run.'),
 });
 
 /**

@@ -110,9 +110,9 @@ export class ClusterClient {
       return lock;
     } catch (error) {
       if (error instanceof EtcdLockFailedError) {
-        throw new MusterError(`the join lock ${key} is held by another node`, { code: 'ETCD_LOCK_HELD', kind: 'unavailable', retryable: true, cause: error });
+        throw new MusterError(`the lock ${key} is held by another node`, { code: 'ETCD_LOCK_HELD', kind: 'unavailable', retryable: true, cause: error });
       }
-      throw this.translate(`take the join lock ${key}`, error);
+      throw this.translate(`take the lock ${key}`, error);
     }
   }
 
