@@ -72,6 +72,8 @@ export class EngineClient {
       const req = request(
         {
           socketPath: this.socket,
+          // A connection per call: a kept-alive socket would hold the process open after the step is done.
+          agent: false,
           method,
           path: `/${ENGINE_API_VERSION}${path}`,
           headers: { host: 'docker', ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }) },

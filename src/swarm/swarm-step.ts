@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { MusterError, describeError, isMusterError } from '../core/errors.js';
+import { MusterError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { retry } from '../core/retry.js';
 import { underLeaseLock } from '../etcd/join-lock.js';
@@ -188,8 +188,4 @@ function describePlan(context: SwarmContext, observation: Observation): string[]
   }
   lines.push(`because ${decision.reason}`, ...(observation.maintenance?.reasons ?? []).map((reason) => `because ${reason}`));
   return lines;
-}
-
-export function isSwarmWait(error: unknown): boolean {
-  return isMusterError(error) && error.code === 'SWARM_WAIT';
 }

@@ -107,9 +107,6 @@ function launch(dir: string, driver: string): { engine: DockerEngine; ready: Pro
       if (stopped) return;
       stopped = true;
       if (child.exitCode === null && child.signalCode === null) {
-        // A swarm member's state (raft, certificates) is in the data root, removed below; leaving
-        // first stops it dialling the other engines while they shut down too.
-        await docker(['swarm', 'leave', '--force']).catch(() => undefined);
         const ids = await docker(['ps', '-aq']).catch(() => undefined);
         const list = ids?.stdout.split('\n').filter((id) => id !== '') ?? [];
         if (list.length > 0) await docker(['rm', '-f', '-v', ...list]).catch(() => undefined);
