@@ -1,15 +1,24 @@
-// Regenerates the config reference in README.md from the zod schema (between the markers), so the
-// manual cannot drift from what muster accepts. `npm run docs:config`; a test checks it is current.
+// Regenerates the config references in README.md from the zod schemas (between the markers): the
+// node's muster.yaml and render's cluster model, so the manual cannot drift from what muster
+// accepts. `npm run docs:config`; a test checks both are current.
 import { readFile, writeFile } from 'node:fs/promises';
-import { configReferenceMarkdown } from '../src/config/reference.js';
+import { configReferenceMarkdown, referenceMarkdown } from '../src/config/reference.js';
+import { clusterJsonSchema } from '../src/render/cluster-load.js';
 
-const START = '<!-- config-reference:start -->';
-const END = '<!-- config-reference:end -->';
+const SECTIONS: [string, string][] = [
+  ['config-reference', configReferenceMarkdown()],
+  ['cluster-reference', referenceMarkdown(clusterJsonSchema(), 'cluster.yaml: top level')],
+];
 
-const readme = await readFile('README.md', 'utf8');
-const start = readme.indexOf(START);
-const end = readme.indexOf(END);
-if (start < 0 || end < start) throw new Error(`README.md lacks the ${START} … ${END} markers`);
-const updated = `${readme.slice(0, start + START.length)}\n${configReferenceMarkdown()}${readme.slice(end)}`;
-if (updated !== readme) await writeFile('README.md', updated);
-console.log(updated === readme ? 'README.md config reference is current' : 'README.md config reference updated');
+const original = await readFile('README.md', 'utf8');
+let readme = original;
+for (const [marker, markdown] of SECTIONS) {
+  const START = `<!-- ${marker}:start -->`;
+  const END = `<!-- ${marker}:end -->`;
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README.md lacks the ${START} … ${END} markers`);
+  readme = `${readme.slice(0, start + START.length)}\n${markdown}${readme.slice(end)}`;
+}
+if (readme !== original) await writeFile('README.md', readme);
+console.log(readme === original ? 'README.md config references are current' : 'README.md config references updated');

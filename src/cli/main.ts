@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAgentCommands } from './agent-command.js';
 import { registerBootCommand } from './boot-command.js';
 import { registerCertsCommands } from './certs-command.js';
 import { registerConfigCommands } from './config-command.js';
@@ -9,7 +10,9 @@ import { reportError } from './errors.js';
 import { registerEtcdBootstrapCommand } from './etcd-bootstrap-command.js';
 import { registerEtcdCommands } from './etcd-command.js';
 import { addGlobalOptions, addGlobalOptionsBelow, globalOptionsOf } from './global-options.js';
+import { registerElectCommand } from './elect-command.js';
 import { registerLocalCommands } from './local-command.js';
+import { registerRenderCommand } from './render-command.js';
 import { registerVersionCommand } from './version-command.js';
 import { musterVersion } from './version.js';
 
@@ -38,6 +41,9 @@ registerConfigCommands(program, globals);
 registerCertsCommands(program, globals);
 registerEtcdCommands(program, globals);
 registerLocalCommands(program, globals);
+registerRenderCommand(program);
+registerElectCommand(program, globals);
+registerAgentCommands(program, globals);
 registerVersionCommand(program);
 addGlobalOptionsBelow(program);
 registerEtcdBootstrapCommand(program, globals);

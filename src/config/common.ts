@@ -22,3 +22,12 @@ export const duration = z
   });
 
 export const absolutePath = z.string().refine((value) => value.startsWith('/'), { message: 'must be an absolute path' });
+
+// YAML reads an unquoted 0600 as the decimal 600, so modes are strings.
+export const fileMode = z.union([z.string(), z.number()]).transform((mode, ctx) => {
+  if (typeof mode === 'string' && /^0?[0-7]{3}$/.test(mode)) return parseInt(mode, 8);
+  ctx.addIssue({ code: 'custom', message: `write the mode as a quoted octal string, such as '0600' or '0640'${typeof mode === 'number' ? ' (YAML reads an unquoted 0600 as the number 600)' : ''}` });
+  return z.NEVER;
+});
+
+export const owner = z.string().regex(/^[a-z_][a-z0-9_.-]*(:[a-z_][a-z0-9_.-]*)?$|^\d+:\d+$/i, { message: 'write user, user:group or uid:gid' });

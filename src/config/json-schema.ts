@@ -44,6 +44,8 @@ export function schemaAt(root: JsonSchema, data: unknown, path: readonly Propert
     for (const node of nodes) {
       if (typeof segment === 'number' && node.items) next.push(node.items);
       else if (node.properties?.[String(segment)]) next.push(node.properties[String(segment)] as JsonSchema);
+      // A record (roles.<name>): every key has the same schema.
+      else if (typeof node.additionalProperties === 'object') next.push(node.additionalProperties);
     }
     nodes = next;
     value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[segment] : undefined;

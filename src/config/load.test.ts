@@ -49,6 +49,8 @@ describe('config loading', () => {
       stale_after: 120_000,
       unstarted_grace: 300_000,
     });
+    assert.deepEqual(config.agent, { role: 'node', ttl: 60_000, docker_socket: '/var/run/docker.sock', leave_swarm_on_stop: false });
+    assert.equal(config.events, undefined, 'no events section: no events');
   });
 
   it('reports every mistake at once, each with its path and a hint', () => {

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { MusterError } from '../core/errors.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { problemsFromZod, renderProblems, type ConfigProblem } from './issues.js';
 import { alternatives, configJsonSchema, schemaAt } from './json-schema.js';
 import { configSchema, configSections, type Config } from './schema.js';
 import { applySeedAliases } from './seed-aliases.js';
+import { parseYamlMapping } from './yaml-mapping.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/muster/muster.yaml';
 
@@ -35,48 +35,31 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
 }
 
 export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = {}): Omit<LoadedConfig, 'path'> {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new MusterError(`${source} is not valid YAML`, {
-      code: 'CONFIG_YAML',
-      kind: 'config',
-      details: document.errors.map((error) => withCodeFrame(error.message)),
-      hint: 'fix the YAML syntax at the lines shown',
-    });
-  }
-  const raw: unknown = document.toJS() ?? {};
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new MusterError(`${source} must be a YAML mapping (key: value pairs) at the top level`, { code: 'CONFIG_SHAPE', kind: 'config' });
-  }
-  const data = raw as Record<string, unknown>;
+  const data = parseYamlMapping(text, source);
   const aliasNotes = applySeedAliases(data);
   const overrides = applyEnvOverrides(data, env, Object.keys(configSections.shape));
   return { config: validateConfig(data, source), overrides: overrides.applied, aliasNotes: [...aliasNotes, ...overrides.warnings] };
 }
 
-/**
- * The yaml library's message with prettyErrors: "<what> at line L, column C:", a blank line, then
- * the offending lines with a caret under the column. The frame is what shows the user where,
- * so it is kept (without the blank line and the trailing newline), one detail per error.
- */
-function withCodeFrame(message: string): string {
-  const [headline = message, ...frame] = message.replace(/\n+$/, '').split('\n');
-  const lines = frame[0] === '' ? frame.slice(1) : frame;
-  return [headline, ...lines].join('\n');
-}
-
 /** Validates a parsed config; every problem is reported at once, each with its path. */
 export function validateConfig(data: unknown, source: string): Config {
-  const result = configSchema.safeParse(data);
-  if (result.success) return result.data;
-  const schema = configJsonSchema();
-  const problems: ConfigProblem[] = problemsFromZod(result.error, (path) => knownKeys(schema, data, path));
+  const checked = checkConfig(data);
+  if (checked.ok) return checked.config;
+  const { problems } = checked;
   throw new MusterError(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the config`, {
     code: 'CONFIG_INVALID',
     kind: 'config',
     details: renderProblems(problems),
     hint: 'fix each key shown; `muster config schema` prints every key with its type and default',
   });
+}
+
+/** The config, or every problem in it with its path (for callers that report them inside a larger file, such as a cluster model). */
+export function checkConfig(data: unknown): { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] } {
+  const result = configSchema.safeParse(data);
+  if (result.success) return { ok: true, config: result.data };
+  const schema = configJsonSchema();
+  return { ok: false, problems: problemsFromZod(result.error, (path) => knownKeys(schema, data, path)) };
 }
 
 /** Keys a config may have at `path` (or, for a `#type` segment, the allowed discriminator values). */

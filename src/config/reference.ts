@@ -5,8 +5,13 @@ import { alternatives, configJsonSchema, type JsonSchema } from './json-schema.j
  * type, default and description; each provider of a `type`-discriminated union gets its own table.
  */
 export function configReferenceMarkdown(): string {
+  return referenceMarkdown(configJsonSchema(), 'Top level');
+}
+
+/** The same tables for any schema (the cluster model of `muster render` has its own). */
+export function referenceMarkdown(schema: JsonSchema, title: string): string {
   const sections: string[] = [];
-  walk(configJsonSchema(), '', sections, 'Top level');
+  walk(schema, '', sections, title);
   return `${sections.join('\n')}\n`;
 }
 
@@ -27,6 +32,12 @@ function walk(schema: JsonSchema, path: string, sections: string[], title: strin
     if (only.type === 'array' && only.items?.properties) {
       rows.push(row(full, 'list of mappings', raw));
       nested.push([only.items, `${full}[]`, `each of \`${full}\``]);
+      continue;
+    }
+    const entry = typeof only.additionalProperties === 'object' ? only.additionalProperties : undefined;
+    if (only.type === 'object' && !only.properties && entry?.properties) {
+      rows.push(row(full, 'mapping of names to mappings', raw));
+      nested.push([entry, `${full}.<name>`, `each entry of \`${full}\``]);
       continue;
     }
     if (only.type === 'object' && only.properties) {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { absolutePath } from './common.js';
+import { agentConfigSchema } from '../agent/config-schema.js';
+import { eventsConfigSchema } from '../agent/events/config-schema.js';
 import { bootConfigSchema } from '../boot/config-schema.js';
 import { dnsConfigSchema } from '../dns/config-schema.js';
 import { etcdConfigSchema, type EtcdConfig } from '../etcd/config-schema.js';
@@ -13,6 +15,7 @@ import { staticPlatformSchema } from '../platform/static/schema.js';
 import { vspherePlatformSchema } from '../platform/vsphere/schema.js';
 import { swarmConfigSchema } from '../swarm/config-schema.js';
 import { unitsConfigSchema } from '../units/config-schema.js';
+import { electConfigSchema } from '../election/config-schema.js';
 
 /** Each provider exports its own schema; the config is assembled from them. */
 export const platformSchema = z.discriminatedUnion('type', [staticPlatformSchema, awsPlatformSchema, localPlatformSchema, dnsSrvPlatformSchema, vspherePlatformSchema]);
@@ -35,6 +38,11 @@ export const configSections = z.strictObject({
   swarm: swarmConfigSchema
     .optional()
     .describe('Docker Swarm formation after the units (coreos-docker-swarm-cluster\'s bootstrap.sh): exactly one `swarm init` per cluster, decided under an etcd lock and recorded in etcd; join tokens kept under /muster/swarm/; dead managers removed without losing quorum. Absent: the swarm step does not run.'),
+  elect: electConfigSchema.optional().describe('`muster elect` (zeroinit): a leader agreed over mDNS among members that booted with no infrastructure, an action run on it once. Absent: muster elect takes its settings from flags.'),
+  agent: agentConfigSchema.prefault({}).describe('`muster agent`: this node in the registry /muster/nodes/<role>/<name> under an etcd lease.'),
+  events: eventsConfigSchema
+    .optional()
+    .describe('Node up / down / replaced events from the registry to webhooks, sent by one agent at a time. Absent: this agent sends none and is never the events leader.'),
 });
 
 /**

@@ -3,6 +3,8 @@
  * muster's own keys (README: "Moving from the seed tools"). Each use is reported so the user can
  * update the file; the muster key wins when both are given.
  */
+import { applySeedSlackAlias } from '../agent/events/seed-slack-alias.js';
+
 interface Alias {
   from: readonly string[];
   to: readonly string[];
@@ -34,6 +36,8 @@ export function applySeedAliases(document: Record<string, unknown>): string[] {
     if (!(targetKey in targetParent)) targetParent[targetKey] = mapped;
     notes.push(`seed config key ${alias.from.join('.')} accepted: ${alias.note}; rename it`);
   }
+  // Not one key onto one key: two heatit params make one list entry.
+  notes.push(...applySeedSlackAlias(document));
   return notes;
 }
 

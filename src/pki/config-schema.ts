@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { absolutePath, duration } from '../config/common.js';
+import { absolutePath, duration, fileMode, owner } from '../config/common.js';
 import { acmeIssuerSchema } from './issuers/acme/schema.js';
 import { localCaIssuerSchema } from './issuers/local-ca/schema.js';
 import { vaultIssuerSchema } from './issuers/vault/schema.js';
@@ -18,15 +18,6 @@ const extraName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'use lower-case letters, digits, . _ and -' })
   .refine((name) => name !== 'node' && name !== 'ca' && !name.endsWith('-key'), { message: 'node, ca and names ending in -key are taken by muster\'s own files' });
-
-// YAML reads an unquoted 0600 as the decimal 600, so modes are strings.
-const fileMode = z.union([z.string(), z.number()]).transform((mode, ctx) => {
-  if (typeof mode === 'string' && /^0?[0-7]{3}$/.test(mode)) return parseInt(mode, 8);
-  ctx.addIssue({ code: 'custom', message: `write the mode as a quoted octal string, such as '0600' or '0640'${typeof mode === 'number' ? ' (YAML reads an unquoted 0600 as the number 600)' : ''}` });
-  return z.NEVER;
-});
-
-const owner = z.string().regex(/^[a-z_][a-z0-9_.-]*(:[a-z_][a-z0-9_.-]*)?$|^\d+:\d+$/i, { message: 'write user, user:group or uid:gid' });
 
 export const extraCertificateSchema = z.strictObject({
   name: extraName.describe('Names the files: <name>.pem (certificate, then chain) and <name>-key.pem.'),

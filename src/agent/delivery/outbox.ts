@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import type { Logger } from '../../core/logger.js';
+import { underRoot } from '../../core/root-path.js';
+import type { EventsConfig } from '../events/config-schema.js';
+import type { NodeEvent } from '../events/node-event.js';
+import { DeliveryQueue, queueDirName } from './queue.js';
+import { WebhookSender } from './sender.js';
+
+/**
+ * Every configured webhook's queue and sender. An event goes into each queue; each URL is then
+ * delivered in order at its own pace, so a slow or failing receiver holds up only itself.
+ * Every agent drains its own queues, leader or not: events queued by a leader that restarted
+ * as a follower are still delivered.
+ */
+export class Outbox {
+  private constructor(private readonly lanes: { queue: DeliveryQueue; sender: WebhookSender }[]) {}
+
+  static async open(root: string, events: EventsConfig, logger: Logger): Promise<Outbox> {
+    const base = underRoot(root, events.queue_dir);
+    const lanes = [];
+    for (const webhook of events.webhooks) {
+      const queue = await DeliveryQueue.open(join(base, queueDirName(webhook.url)));
+      const sender = new WebhookSender({ webhook, queue, events, logger });
+      if (queue.size > 0) logger.info({ webhook: sender.target, waiting: queue.size }, 'events waiting from before the restart: delivering them first');
+      lanes.push({ queue, sender });
+    }
+    return new Outbox(lanes);
+  }
+
+  async enqueue(event: NodeEvent): Promise<void> {
+    for (const lane of this.lanes) await lane.queue.enqueue(event);
+  }
+
+  async stop(drainMs: number): Promise<void> {
+    await Promise.all(this.lanes.map((lane) => lane.sender.stop(drainMs)));
+  }
+}

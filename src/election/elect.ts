@@ -1,0 +1,245 @@
+import { hostname } from 'node:os';
+import { MusterError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { runAction } from './action.js';
+import { decodeAnnouncement, encodeAnnouncement, type Announcement, type MemberState } from './announcement.js';
+import type { ElectConfig } from './config-schema.js';
+import { decide, type Agreement, type PeerView } from './decide.js';
+import { readOwnHostKeyFingerprint } from './ssh/host-key-fingerprint.js';
+import { defaultElectionId, selectInterfaces } from './interfaces.js';
+import { MdnsTransport } from './mdns-transport.js';
+import type { Member } from './membership.js';
+import { ElectionRecords, type DoneRecord } from './records.js';
+
+export interface ElectOptions {
+  config: ElectConfig;
+  root: string;
+  secret: Buffer;
+  /** The action as words (no shell); none: the leader only records that the election is done. */
+  action: string[] | undefined;
+  logger: Logger;
+  /** One line per change of what the election waits for (stderr). */
+  progress: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface ElectionResult {
+  self: string;
+  leader: string;
+  members: Member[];
+  membership: string;
+  /** What this member did: led (ran the action), followed, or came after it was decided. */
+  role: 'leader' | 'follower' | 'late';
+  /** The action's exit code (0 when there was none). */
+  result: number;
+  /** From a done record of an earlier run: nothing was elected or run now. */
+  fromRecord: boolean;
+}
+
+const TICK_MS = 100;
+
+/**
+ * One member's election, to the end: announce, watch, agree, then lead (run the action once,
+ * with intent and done records) or follow (until the leader says done). A leader lingers
+ * afterwards, answering, so a late or rebooted member learns it is over.
+ */
+export async function runElection(options: ElectOptions): Promise<ElectionResult> {
+  const { config, logger } = options;
+  const records = new ElectionRecords(options.root, config.state_dir, config.group);
+  const done = await records.done();
+  if (done !== undefined && done.role !== 'leader') return fromDone(done);
+
+  const interfaces = selectInterfaces(config.interfaces, config.family);
+  const self: Member = {
+    name: config.name ?? shortHostname(),
+    id: config.priority ?? defaultElectionId(interfaces),
+    tiebreak: await records.tiebreak(),
+    ips: interfaces.map((iface) => iface.address),
+    role: config.role,
+    hostKey: (await readOwnHostKeyFingerprint({ root: options.root, path: config.host_key_file })) ?? '',
+  };
+  const transport = await MdnsTransport.open({ interfaces, port: config.port, ttl: config.record_ttl });
+  try {
+    const intent = await records.intent();
+    // A restart keeps the name it announced (its records say so); a new member probes for it.
+    if (done === undefined && intent === undefined && (await transport.nameTaken(self.name))) {
+      const renamed = `${self.name}-${self.id}`;
+      logger.warn({ name: self.name, renamed }, 'another member announces this name: taking another');
+      self.name = renamed;
+    }
+    return await electionLoop({ ...options, records, self, transport, done, agreedFromIntent: intent });
+  } finally {
+    await transport.close();
+  }
+}
+
+interface LoopContext extends ElectOptions {
+  records: ElectionRecords;
+  self: Member;
+  transport: MdnsTransport;
+  done: DoneRecord | undefined;
+  /** Only a leader writes an intent: one left without a done record is an action cut short, run again. */
+  agreedFromIntent: Agreement | undefined;
+}
+
+async function electionLoop(context: LoopContext): Promise<ElectionResult> {
+  const { config, secret, logger, transport, self, records } = context;
+  const peers = new Map<string, PeerView & { lastSeen: number }>();
+  const otherGroups = new Map<string, { announcement: Announcement; lastSeen: number }>();
+  const published = new Map<string, Member[]>();
+  const rejected = new Set<string>();
+  const started = Date.now();
+  let lastChange = started;
+  let agreed: Agreement | undefined = context.done ?? context.agreedFromIntent;
+  let state: MemberState = context.done !== undefined ? 'done' : 'candidate';
+  let result: number | undefined = context.done?.result;
+  let actionRunning = false;
+  let finishedAt: number | undefined = context.done !== undefined ? Date.now() : undefined;
+  let seq = 0;
+  let lastAnnounced = '';
+  let lastAnnounceTime = 0;
+  let lastProgress = '';
+
+  transport.on('txt', (instance, strings) => {
+    const decoded = decodeAnnouncement(instance, strings, secret);
+    if (!decoded.ok) {
+      // Logged once per sender and reason: an intruder or a misconfigured member, not a reason to stop.
+      if (!rejected.has(`${instance}/${decoded.reason}`)) logger.warn({ instance, reason: decoded.reason }, 'ignoring an mDNS announcement that is not signed with this group\'s secret');
+      rejected.add(`${instance}/${decoded.reason}`);
+      return;
+    }
+    const announcement = decoded.announcement;
+    const skew = Math.abs(Date.now() / 1000 - announcement.time) * 1000;
+    if (skew > config.max_clock_skew) {
+      if (!rejected.has(`${instance}/stale`)) logger.warn({ instance, skewSeconds: Math.round(skew / 1000) }, 'ignoring a signed announcement too far from this clock (a replay, or a clock to fix)');
+      rejected.add(`${instance}/stale`);
+      return;
+    }
+    if (announcement.group !== config.group) {
+      otherGroups.set(instance, { announcement, lastSeen: Date.now() });
+      return;
+    }
+    const previous = peers.get(instance);
+    if (previous !== undefined && (announcement.time < previous.announcement.time || (announcement.time === previous.announcement.time && announcement.seq < previous.announcement.seq))) return; // an older packet, late
+    if (previous === undefined) lastChange = Date.now();
+    peers.set(instance, { announcement, firstSeen: previous?.firstSeen ?? Date.now(), lastSeen: Date.now() });
+  });
+  transport.on('goodbye', (instance) => {
+    if (peers.delete(instance)) lastChange = Date.now();
+  });
+
+  const announce = (membership: string, members: Member[]): void => {
+    published.set(membership, members);
+    const announcement: Announcement = {
+      ...self,
+      ips: [...self.ips],
+      group: config.group,
+      expect: config.expect,
+      state,
+      membership,
+      leader: agreed?.leader ?? '',
+      result,
+      time: Math.floor(Date.now() / 1000),
+      seq: 0,
+    };
+    const key = JSON.stringify({ ...announcement, time: 0 });
+    const now = Date.now();
+    if (key === lastAnnounced && now - lastAnnounceTime < config.announce_interval) return;
+    announcement.seq = ++seq;
+    transport.publish(self.name, encodeAnnouncement(announcement, secret));
+    if (!agreed) transport.browse();
+    lastAnnounced = key;
+    lastAnnounceTime = now;
+  };
+
+  const progress = (line: string): void => {
+    if (line !== lastProgress) context.progress(line);
+    lastProgress = line;
+  };
+
+  for (;;) {
+    if (context.signal?.aborted) throw new MusterError('election stopped by a signal', { code: 'ELECT_STOPPED', kind: 'unavailable' });
+    const now = Date.now();
+    for (const [name, peer] of peers) {
+      if (now - peer.lastSeen > config.record_ttl * 1000) {
+        peers.delete(name);
+        lastChange = now;
+      }
+    }
+    for (const [name, other] of otherGroups) if (now - other.lastSeen > config.record_ttl * 1000) otherGroups.delete(name);
+
+    const decision = decide({
+      self,
+      group: config.group,
+      expect: config.expect,
+      now,
+      settleMs: config.settle,
+      peers,
+      otherGroups: [...otherGroups.values()].map((other) => other.announcement),
+      lastChange,
+      published,
+      agreed,
+    });
+
+    if (decision.kind === 'conflict') throw new MusterError(`elect: ${decision.message}`, { code: 'ELECT_CONFLICT', kind: 'config', hint: 'every member of a group must have the same elect.expect and elect.group; give each group its own secret' });
+    if (decision.kind === 'finished' && state === 'candidate') {
+      const record: DoneRecord = { self: self.name, membership: agreed?.membership ?? '', members: agreed?.members ?? [], leader: decision.leader, started: new Date(started).toISOString(), result: decision.result, finished: new Date().toISOString(), role: decision.late ? 'late' : 'follower' };
+      await records.recordDone(record);
+      progress(decision.late ? `the election was over before this member took part: ${decision.leader} led it` : `${decision.leader} finished the action (exit ${decision.result})`);
+      return fromDone(record, false);
+    }
+    if (decision.kind === 'late') progress(`${decision.leader} already leads an election this member is not part of: waiting for it to finish`);
+    if (decision.kind === 'agreed' && agreed === undefined) {
+      agreed = decision.agreement;
+      progress(`agreed on ${agreed.members.length} members (${agreed.members.map((member) => member.name).join(', ')}); leader ${agreed.leader}${decision.adopted ? ' (as announced by a member that agreed first)' : ''}`);
+    }
+    if (decision.kind === 'wait') {
+      progress(`waiting: ${decision.reason}`);
+      if (now - started > config.timeout) {
+        const seen = decision.members.map((member) => `${member.name} (${member.ips.join(', ')})`).join(', ');
+        throw new MusterError(`elect: no agreement within ${Math.round(config.timeout / 1000)} s: ${decision.reason}; seen: ${seen}`, {
+          code: 'ELECT_TIMEOUT',
+          kind: 'unavailable',
+          retryable: true,
+          hint: `every member must run muster elect with the same group (${config.group}), expect (${config.expect}) and secret, on interfaces that reach each other's multicast`,
+        });
+      }
+    }
+
+    // Lead: run the action once, recorded before and after.
+    if (agreed !== undefined && agreed.leader === self.name && state === 'candidate' && !actionRunning) {
+      state = 'leader';
+      actionRunning = true;
+      const agreement = agreed;
+      const intentAt = new Date().toISOString();
+      await records.recordIntent({ ...agreement, started: intentAt });
+      announce(agreement.membership, agreement.members);
+      const leader = agreement.members.find((member) => member.name === self.name) ?? self;
+      const command = context.action;
+      progress(command ? `leading: running ${command.join(' ')} with ${agreement.members.map((member) => member.ips[0]).join(' ')}` : 'leading: no action to run');
+      void (command ? runAction(command, agreement.members, leader) : Promise.resolve(0)).then(async (code) => {
+        await records.recordDone({ ...agreement, self: self.name, started: intentAt, result: code, finished: new Date().toISOString(), role: 'leader' });
+        result = code;
+        state = 'done';
+        finishedAt = Date.now();
+        actionRunning = false;
+        progress(`action finished (exit ${code}); answering for ${Math.round(config.linger / 1000)} s so late members learn it is over`);
+      });
+    }
+    if (state === 'done' && finishedAt !== undefined && Date.now() - finishedAt >= config.linger && agreed !== undefined) {
+      return { self: self.name, leader: agreed.leader, members: agreed.members, membership: agreed.membership, role: 'leader', result: result ?? 0, fromRecord: context.done !== undefined };
+    }
+
+    const members = agreed?.members ?? (decision.kind === 'wait' ? decision.members : [self]);
+    announce(agreed?.membership ?? (decision.kind === 'wait' ? decision.membership : ''), members);
+    await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+  }
+}
+
+function fromDone(done: DoneRecord, fromRecord = true): ElectionResult {
+  return { self: done.self, leader: done.leader, members: done.members, membership: done.membership, role: done.role, result: done.result, fromRecord };
+}
+
+function shortHostname(): string {
+  return hostname().split('.')[0]?.replace(/[^A-Za-z0-9-]/g, '-') || 'muster';
+}

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { canMakeNamespaces, makeLan, type NetnsHost, type NetnsLan } from '../support/netns.js';
+
+const CLI = process.env['MUSTER_CLI'] ?? resolve('dist/main.js');
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number>;
+}
+
+/** `muster elect` in a host's namespace, as its own process group (so a kill takes its action with it, as systemd's would). */
+function elect(host: NetnsHost, args: readonly string[]): Run {
+  const child = spawn('ip', ['netns', 'exec', host.namespace, process.execPath, CLI, 'elect', '-i', 'eth0', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exit = new Promise<number>((resolveExit) => child.on('exit', (code, signal) => resolveExit(code ?? (signal === 'SIGKILL' ? 137 : 1))));
+  return { child, output: () => output, exit };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
+describe('muster elect over real multicast between network namespaces', { concurrency: false, skip: (await canMakeNamespaces()) ? false : 'needs root and ip netns (network namespaces)' }, () => {
+  let dir: string;
+  let lan: NetnsLan;
+  let secret: string;
+  let run = 0;
+  /** Where each test's actions append a line: `<leader> <ips…>`. */
+  let log: string;
+  const action = (): string => `/bin/sh -c 'echo "$MUSTER_LEADER $*" >> ${log}' action`;
+  const settings = (host: number, extra: readonly string[] = []): string[] => ['--secret-file', secret, '--state-dir', join(dir, `state-${run}-${host}`), '--name', `m${host}`, '--linger', '3s', '--timeout', '30s', ...extra];
+  const lines = async (): Promise<string[]> => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((line) => line !== '');
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'muster-elect-'));
+    secret = join(dir, 'secret');
+    await writeFile(secret, 'c2hhcmVkLWdyb3VwLXNlY3JldC1mb3ItdGhlLXRlc3Rz\n', { mode: 0o600 });
+    lan = await makeLan(7);
+  });
+  after(async () => {
+    await lan.remove();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const fresh = (): void => {
+    run += 1;
+    log = join(dir, `actions-${run}.log`);
+  };
+
+  for (const count of [1, 3, 5]) {
+    it(`${count} member${count === 1 ? '' : 's'} booted at once: one leader, the lowest address, runs the action once with every member's IP`, async () => {
+      fresh();
+      const hosts = lan.hosts.slice(0, count);
+      const started = Date.now();
+      const runs = hosts.map((host, index) => elect(host, [...settings(index, ['--expect', String(count), '--action', action()])]));
+      const codes = await Promise.all(runs.map((member) => member.exit));
+      assert.deepEqual(codes, hosts.map(() => 0), runs.map((member) => member.output()).join('\n---\n'));
+      assert.deepEqual(await lines(), [`m0 ${hosts.map((host) => host.ipv4).join(' ')}`]);
+      for (const member of runs.slice(1)) assert.match(member.output(), /followed the election of \d+ members: leader m0, action exit 0/);
+      assert.ok(Date.now() - started < 15_000);
+    });
+  }
+
+  it('seven masters for expect 5, started over 10 s: more than expect is fine, the action runs once, no one starts a second election', async () => {
+    fresh();
+    const runs: Run[] = [];
+    for (const [index, host] of lan.hosts.entries()) {
+      runs.push(elect(host, settings(index, ['--expect', '5', '--action', action(), '--linger', '8s'])));
+      if (index < lan.hosts.length - 1) await sleep(1600);
+    }
+    const codes = await Promise.all(runs.map((member) => member.exit));
+    assert.deepEqual(codes, runs.map(() => 0), runs.map((member) => member.output()).join('\n---\n'));
+    const actions = await lines();
+    assert.equal(actions.length, 1, actions.join('\n'));
+    const ips = (actions[0] ?? '').split(' ').slice(1);
+    assert.ok(ips.length >= 5, actions[0]);
+    const late = runs.filter((member) => /came late to the election/.test(member.output()));
+    assert.equal(late.length, 7 - ips.length, 'every member not in the membership learned the election was over');
+  });
+
+  it('an intruder without the secret is ignored (and logged), and cannot join; it times out naming who it saw', async () => {
+    fresh();
+    const intruderSecret = join(dir, 'intruder-secret');
+    await writeFile(intruderSecret, 'bm90LXRoZS1ncm91cHMtc2VjcmV0LWF0LWFsbC1yZWFsbHk=\n', { mode: 0o600 });
+    const intruder = elect(lan.hosts[0] as NetnsHost, [...settings(0, ['--expect', '3', '--timeout', '6s']), '--secret-file', intruderSecret, '--priority', '0']);
+    const members = lan.hosts.slice(1, 4).map((host, index) => elect(host, settings(index + 1, ['--expect', '3', '--action', action()])));
+    assert.deepEqual(await Promise.all(members.map((member) => member.exit)), [0, 0, 0]);
+    assert.deepEqual(await lines(), [`m1 ${lan.hosts.slice(1, 4).map((host) => host.ipv4).join(' ')}`]);
+    assert.match(members[0]?.output() ?? '', /ignoring an mDNS announcement that is not signed with this group's secret/);
+    assert.equal(await intruder.exit, 69);
+    assert.match(intruder.output(), /no agreement within 6 s: 1 of 3 members seen; seen: m0/);
+  });
+
+  it('a member that expects another count stops the election with an error naming it', async () => {
+    fresh();
+    const runs = lan.hosts.slice(0, 3).map((host, index) => elect(host, settings(index, ['--expect', index === 2 ? '4' : '3', '--action', action(), '--timeout', '10s'])));
+    const codes = await Promise.all(runs.map((member) => member.exit));
+    assert.equal(codes[0], 2, runs[0]?.output());
+    assert.match(runs[0]?.output() ?? '', /members expect another count than this one's 3: m2 \(10\.77\.\d+\.13\) expects 4/);
+    assert.deepEqual(await lines(), []);
+  });
+
+  it('a leader killed during the action runs it again when it restarts (once); a reboot after done runs nothing', async () => {
+    fresh();
+    const slow = `/bin/sh -c 'echo start >> ${log}; sleep 2; echo end >> ${log}' action`;
+    const hosts = lan.hosts.slice(0, 3);
+    const runs = hosts.map((host, index) => elect(host, settings(index, ['--expect', '3', '--action', slow])));
+    while (!(await lines()).includes('start')) await sleep(100);
+    process.kill(-(runs[0]?.child.pid ?? 0), 'SIGKILL');
+    assert.equal(await runs[0]?.exit, 137);
+    assert.deepEqual(await lines(), ['start']);
+    const restarted = elect(hosts[0] as NetnsHost, settings(0, ['--expect', '3', '--action', slow]));
+    assert.deepEqual(await Promise.all([restarted.exit, runs[1]?.exit, runs[2]?.exit]), [0, 0, 0], restarted.output());
+    assert.deepEqual(await lines(), ['start', 'start', 'end']);
+
+    const rebooted = elect(hosts[0] as NetnsHost, settings(0, ['--expect', '3', '--action', slow, '--linger', '0s']));
+    assert.equal(await rebooted.exit, 0);
+    assert.match(rebooted.output(), /from the done record: nothing ran now/);
+    const follower = elect(hosts[1] as NetnsHost, settings(1, ['--expect', '3', '--action', slow]));
+    assert.equal(await follower.exit, 0);
+    assert.deepEqual(await lines(), ['start', 'start', 'end']);
+  });
+
+  it('works over IPv6 only (ff02::fb)', async () => {
+    fresh();
+    const hosts = lan.hosts.slice(0, 3);
+    const runs = hosts.map((host, index) => elect(host, settings(index, ['--expect', '3', '--family', 'ipv6', '--action', action()])));
+    assert.deepEqual(await Promise.all(runs.map((member) => member.exit)), [0, 0, 0], runs.map((member) => member.output()).join('\n---\n'));
+    const actions = await lines();
+    assert.equal(actions.length, 1);
+    assert.deepEqual((actions[0] ?? '').split(' ').slice(1).sort(), hosts.map((host) => host.ipv6).sort());
+  });
+});
