@@ -27,7 +27,7 @@ export interface BootOptions {
 }
 
 /**
- * `muster boot`: the configured steps (guard → hostname → dns → pki → etcd → units, one module
+ * `muster boot`: the configured steps (guard → hostname → dns → pki → etcd → units → swarm, one module
  * each in src/boot/steps/), in order. One discovery serves the steps that need it.
  */
 export async function runBoot(options: BootOptions): Promise<BootReport> {

@@ -6,7 +6,7 @@ import { loadForCommand, loggerFor, type GlobalOptions } from './context.js';
 export function registerBootCommand(program: Command, globals: () => GlobalOptions): void {
   program
     .command('boot')
-    .description('boot this node: guard → hostname → dns → pki → etcd (the steps in boot.steps)')
+    .description('boot this node: guard → hostname → dns → pki → etcd → units → swarm (the steps in boot.steps)')
     .option('--dry-run', 'discover and plan every step; print the plan; change nothing')
     .option('--json', 'print the report as JSON')
     .option('--exec-etcd', 'then run etcd in the foreground with the computed environment (a container entrypoint; the sandbox uses it)')

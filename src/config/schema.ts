@@ -13,6 +13,7 @@ import { dnsSrvPlatformSchema } from '../platform/dns-srv/schema.js';
 import { localPlatformSchema } from '../platform/local/schema.js';
 import { staticPlatformSchema } from '../platform/static/schema.js';
 import { vspherePlatformSchema } from '../platform/vsphere/schema.js';
+import { swarmConfigSchema } from '../swarm/config-schema.js';
 import { unitsConfigSchema } from '../units/config-schema.js';
 import { electConfigSchema } from '../election/config-schema.js';
 
@@ -34,6 +35,9 @@ export const configSections = z.strictObject({
   units: unitsConfigSchema
     .optional()
     .describe('The role\'s systemd units, started in order after etcd by a generated muster-<role>.target, from pinned content. Absent: the units step does not run.'),
+  swarm: swarmConfigSchema
+    .optional()
+    .describe('Docker Swarm formation after the units (coreos-docker-swarm-cluster\'s bootstrap.sh): exactly one `swarm init` per cluster, decided under an etcd lock and recorded in etcd; join tokens kept under /muster/swarm/; dead managers removed without losing quorum. Absent: the swarm step does not run.'),
   elect: electConfigSchema.optional().describe('`muster elect` (zeroinit): a leader agreed over mDNS among members that booted with no infrastructure, an action run on it once. Absent: muster elect takes its settings from flags.'),
   agent: agentConfigSchema.prefault({}).describe('`muster agent`: this node in the registry /muster/nodes/<role>/<name> under an etcd lease.'),
   events: eventsConfigSchema

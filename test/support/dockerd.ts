@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, constants, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { runProgram, waitForExit, type RunResult } from '../../src/core/process.js';
 
@@ -10,6 +10,8 @@ export const DOCKERD = '/usr/sbin/dockerd';
 export interface DockerEngine {
   /** "unix:///tmp/muster-dockerd-…/docker.sock", for `docker -H` or DOCKER_HOST. */
   host: string;
+  /** The socket's path, for swarm.socket. */
+  socket: string;
   /** overlay2, or vfs where overlay2 cannot run. */
   storageDriver: string;
   /** Runs Debian's docker client against this engine only (classic builder, a client config of its own). */
@@ -98,6 +100,7 @@ function launch(dir: string, driver: string): { engine: DockerEngine; ready: Pro
   let stopped = false;
   const engine: DockerEngine = {
     host,
+    socket,
     storageDriver: driver,
     docker,
     stop: async () => {
@@ -133,6 +136,30 @@ function launch(dir: string, driver: string): { engine: DockerEngine; ready: Pro
     return `dockerd did not answer on ${host} within 30 s: ${tail(log)}`;
   })();
   return { engine, ready };
+}
+
+/**
+ * Swarm mode makes a `docker_gwbridge` bridge (with an address of a private range) in the host's
+ * network namespace, which all engines share here; it outlives the engines. Removed once no
+ * dockerd runs on the machine any more (another test's engine may still use it).
+ */
+export async function removeGwBridgeIfUnused(): Promise<'removed' | 'absent' | 'in use'> {
+  const shown = await runProgram('ip', ['link', 'show', 'docker_gwbridge']).catch(() => undefined);
+  if (shown?.code !== 0) return 'absent';
+  if (await dockerdRunning()) return 'in use';
+  const deleted = await runProgram('ip', ['link', 'del', 'docker_gwbridge']);
+  if (deleted.code !== 0) throw new Error(`ip link del docker_gwbridge failed (${deleted.code}): ${deleted.stderr}`);
+  return 'removed';
+}
+
+async function dockerdRunning(): Promise<boolean> {
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const command = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
+    if (command.trim() === 'dockerd') return true;
+  }
+  return false;
 }
 
 function tail(text: string): string {

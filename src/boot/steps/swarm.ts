@@ -1,0 +1,15 @@
+import type { BootStepModule } from '../step.js';
+
+/**
+ * Docker Swarm, after etcd and the units (the seed's bootstrap.sh joined the swarm before
+ * starting its units; here the units may be what runs the engine): formed once through etcd.
+ */
+export const swarmStep: BootStepModule = {
+  name: 'swarm',
+  configured: (config) => config.swarm !== undefined,
+  async run({ config, logger, dryRun, discover }) {
+    if (!config.swarm) return { lines: [] };
+    const { runSwarmStep } = await import('../../swarm/swarm-step.js');
+    return { lines: await runSwarmStep({ config, swarm: config.swarm, discover, logger, dryRun }) };
+  },
+};
