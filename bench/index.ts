@@ -3,6 +3,7 @@ import { benchBootLatency } from './boot-latency.js';
 import { benchCertificates } from './certificates.js';
 import { benchColdStart } from './cold-start.js';
 import { benchDnsSync } from './dns-sync.js';
+import { benchElect } from './elect.js';
 import { benchFormation, benchReplacement } from './formation.js';
 import { benchImages } from './images.js';
 import { benchRender } from './render.js';
@@ -24,5 +25,6 @@ if (want('single-executable')) printRows('single executable', await benchSingleE
 if (want('images')) printRows('container images (a private Docker engine)', await benchImages());
 if (want('units')) printRows('the units step', await benchUnits());
 if (want('render')) printRows('muster render (the example models)', benchRender());
+if (want('elect')) printRows('muster elect (network namespaces, real multicast)', await benchElect());
 if (want('vsphere')) printRows('vSphere discovery (govmomi simulator)', await benchVsphere());
 if (want('certificates')) printRows('time to a valid node certificate at boot, per issuer', await benchCertificates());

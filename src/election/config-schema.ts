@@ -18,7 +18,10 @@ export const rotateSshSchema = z.strictObject({
   key_dir: absolutePath.default('/var/lib/muster/elect/ssh').describe('Where (under root) the leader keeps the new private key (0600; it never leaves the leader). MUSTER_SSH_KEY names it to the action.'),
   authorized_keys_file: z.string().min(1).default('.ssh/authorized_keys').describe('The members\' sshd AuthorizedKeysFile (tokens %h %u %U %%).'),
   create_user: z
-    .strictObject({ name: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default('provision'), sudo: z.boolean().default(true) })
+    .strictObject({
+      name: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default('provision').describe('The user\'s name.'),
+      sudo: z.boolean().default(true).describe('Passwordless sudo for it (a sudoers.d file checked with visudo).'),
+    })
     .optional()
     .describe('Create this user on every member and give it the new key (zeroinit\'s provision user, with passwordless sudo).'),
 });

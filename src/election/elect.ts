@@ -145,7 +145,10 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
     };
     const key = JSON.stringify({ ...announcement, time: 0 });
     const now = Date.now();
-    if (key === lastAnnounced && now - lastAnnounceTime < config.announce_interval) return;
+    // Once done, a lingering leader only keeps its records from expiring in others' caches
+    // (half their TTL); a late member's browse is answered at once anyway.
+    const interval = state === 'done' ? Math.max(config.announce_interval, (config.record_ttl * 1000) / 2) : config.announce_interval;
+    if (key === lastAnnounced && now - lastAnnounceTime < interval) return;
     announcement.seq = ++seq;
     transport.publish(self.name, encodeAnnouncement(announcement, secret));
     if (!agreed) transport.browse();
@@ -193,6 +196,16 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
     if (decision.kind === 'agreed' && agreed === undefined) {
       agreed = decision.agreement;
       progress(`agreed on ${agreed.members.length} members (${agreed.members.map((member) => member.name).join(', ')}); leader ${agreed.leader}${decision.adopted ? ' (as announced by a member that agreed first)' : ''}`);
+    }
+    // Agreed but not finished: the leader runs its action (or restarts to run it again). Not for ever.
+    if (agreed !== undefined && agreed.leader !== self.name && now - started > config.timeout) {
+      const leaderSeen = peers.has(agreed.leader);
+      throw new MusterError(`elect: the agreed leader ${agreed.leader} has not finished within ${Math.round(config.timeout / 1000)} s (${leaderSeen ? 'it still announces itself' : 'it is gone'})`, {
+        code: 'ELECT_LEADER_UNFINISHED',
+        kind: 'unavailable',
+        retryable: true,
+        hint: `look at muster elect's log on ${agreed.leader}: its action or key rotation failed or still runs; once it finishes, this member learns it on its next run`,
+      });
     }
     if (decision.kind === 'wait') {
       progress(`waiting: ${decision.reason}`);

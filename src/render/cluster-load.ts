@@ -19,6 +19,8 @@ export const UNITS_DIR = '/etc/muster/units';
 export const NODE_CONFIG_PATH = '/etc/muster/muster.yaml';
 /** In a container, the host's root (NodeReg's convention, contrib/docker/muster.Dockerfile). */
 export const CONTAINER_HOST_ROOT = '/media/root';
+/** Where heatit's slack-webhook-url goes on the node (0600): events.webhooks reads it with url_file. */
+export const SLACK_URL_FILE = '/etc/muster/secrets/slack-webhook-url';
 
 export interface LoadedCluster {
   model: ClusterModel;
@@ -73,6 +75,10 @@ export async function loadRole(cluster: LoadedCluster, requestedRole: string | u
     const content = file.content !== undefined ? Buffer.from(file.content) : await readSource(resolve(base, file.source as string), `roles.${roleName}.files: ${file.path}`, 'check the source path (relative to the cluster file)');
     files.push({ path: file.path, content, mode: file.mode, owner: file.owner });
   }
+  if (params.slackWebhookUrl !== undefined) {
+    // muster agent's Slack events read it from a file, so the URL is not in muster.yaml.
+    files.push({ path: SLACK_URL_FILE, content: Buffer.from(`${params.slackWebhookUrl}\n`), mode: 0o600, owner: 'root', secret: 'slack-webhook-url (heatit params)' });
+  }
   if (params.slackWebhookUrl !== undefined || params.slackChannel !== undefined || paramsFile !== undefined) {
     // The webhook URL lets anyone post to the channel: the file is root's, and render lists it.
     files.push({ path: '/etc/custom-environment', content: Buffer.from(customEnvironment(roleName, params)), mode: 0o600, owner: 'root', ...(params.slackWebhookUrl !== undefined ? { secret: 'slack-webhook-url (heatit params)' } : {}) });
@@ -85,15 +91,33 @@ export async function loadRole(cluster: LoadedCluster, requestedRole: string | u
     secrets.push({ name, path: secret.path, mode: secret.mode, owner: secret.owner, embed: secret.embed, ...(content !== undefined ? { content } : {}) });
   }
 
-  const { config, document, notes } = nodeConfig(model, roleName, install, units, path);
+  const { config, document, notes } = nodeConfig(model, roleName, install, units, path, params);
   return { cluster: model.name, role: roleName, install, config, configText: document, units, files, users: role.users, keepDefaultUser: role.keep_default_user, secrets, notes };
 }
 
 /** The role's muster.yaml: the merged config with the units section render pins, checked as the node will check it. */
-function nodeConfig(model: ClusterModel, roleName: string, install: InstallModel, units: readonly { name: string; content: string; start: boolean }[], path: string): { config: Config; document: Record<string, unknown>; notes: string[] } {
+function nodeConfig(
+  model: ClusterModel,
+  roleName: string,
+  install: InstallModel,
+  units: readonly { name: string; content: string; start: boolean }[],
+  path: string,
+  params: HeatitParams,
+): { config: Config; document: Record<string, unknown>; notes: string[] } {
   const role = model.roles[roleName];
   const document = mergeConfig(model.config, role?.config ?? {});
   const notes = applySeedAliases(document).map((note) => `roles.${roleName}.config: ${note}`);
+  const inline = inlineWebhookUrls(document);
+  if (inline.length > 0) {
+    throw invalid(
+      path,
+      inline.map((at) => ({ path: `roles.${roleName}.config.${at}`, message: 'a webhook URL is a secret: it would be in the user-data of every node', hint: 'put it in a file listed under secrets (embed as you choose) and give its path as url_file' })),
+      'secrets reach the node as files, never inside muster.yaml',
+    );
+  }
+  if (params.slackWebhookUrl !== undefined && document['events'] === undefined) {
+    document['events'] = { webhooks: [{ type: 'slack', url_file: SLACK_URL_FILE, ...(params.slackChannel !== undefined ? { channel: params.slackChannel } : {}) }] };
+  }
   if (units.length > 0) {
     document['units'] = {
       role: roleName,
@@ -116,6 +140,14 @@ function nodeConfig(model: ClusterModel, roleName: string, install: InstallModel
     );
   }
   return { config: checked.config, document, notes };
+}
+
+/** Paths of events.webhooks[].url given inline in a role's config. */
+function inlineWebhookUrls(document: Record<string, unknown>): string[] {
+  const events = document['events'];
+  const webhooks = events !== null && typeof events === 'object' ? (events as Record<string, unknown>)['webhooks'] : undefined;
+  if (!Array.isArray(webhooks)) return [];
+  return webhooks.flatMap((hook: unknown, index) => (hook !== null && typeof hook === 'object' && 'url' in hook ? [`events.webhooks[${index}].url`] : []));
 }
 
 function invalid(path: string, problems: readonly ConfigProblem[], hint: string): MusterError {

@@ -108,6 +108,9 @@ function musterUnits(input: RoleInput): Omit<NodeUnit, 'content'>[] {
     units.push({ name: 'muster-etcd-reconcile.timer', enable: true, start: true });
   }
   if (etcdRuns && config.etcd.mode !== 'member') units.push({ name: 'muster-etcd-proxy.service', enable: true, start: true });
+  // The registry and lifecycle events: asked for by an agent or events section, or a swarm (whose nodes the seed's node-lifecycle unit kept listed).
+  const text = input.configText;
+  if (text['agent'] !== undefined || text['events'] !== undefined || text['swarm'] !== undefined) units.push({ name: 'muster-agent.service', enable: true, start: true });
   if (config.pki !== undefined) {
     units.push({ name: 'muster-certs-renew.service', enable: false, start: false });
     units.push({ name: 'muster-certs-renew.timer', enable: true, start: true });

@@ -156,13 +156,22 @@ ${extra}`;
     assert.equal(environment?.content.toString(), 'NODE_ROLE=worker\nSLACK_WEBHOOK_URL=https://hooks.slack.com/services/T1/B1/abc\nSLACK_CHANNEL=#ops\n');
     assert.equal(environment?.mode, 0o600);
     const rendered = renderUserData(userData, { format: 'cloud-config', maxBytes: 16384, header: 'test' });
-    assert.deepEqual(rendered.embeddedSecrets, ['slack-webhook-url (heatit params) → /etc/custom-environment']);
+    assert.deepEqual(rendered.embeddedSecrets, ['slack-webhook-url (heatit params) → /etc/muster/secrets/slack-webhook-url', 'slack-webhook-url (heatit params) → /etc/custom-environment']);
+    // muster agent posts the Slack events, reading the URL from its file: muster.yaml holds no URL.
+    assert.deepEqual(userData.configText['events'], { webhooks: [{ type: 'slack', url_file: '/etc/muster/secrets/slack-webhook-url', channel: '#ops' }] });
+    assert.ok(!JSON.stringify(userData.configText).includes('hooks.slack.com'));
 
     const token = await write('token.yml', 'node-role: manager\ncoreos-cluster-token: 3c105a68331369250997be6369adac6c\n');
     const error = await failure(loadRole(await loadClusterFile(join(dir, 'cluster.yaml')), undefined, token));
     assert.match(error.details.join('\n'), /coreos-cluster-token → not used: muster does not need a discovery\.etcd\.io token/);
     const disagree = await failure(loadRole(await loadClusterFile(join(dir, 'cluster.yaml')), 'manager', params));
     assert.match(disagree.message, /--role manager but .* says node-role: worker/);
+  });
+
+  it('refuses a webhook URL written into a role\'s config: it is a secret, delivered as a file', async () => {
+    const file = await write('webhook.yaml', model().replace("    config:\n      etcd: { mode: gateway", "    config:\n      events: { webhooks: [{ type: json, url: 'https://hooks.example.com/t0k3n' }] }\n      etcd: { mode: gateway"));
+    const error = await failure(render(file, 'worker'));
+    assert.match(error.details.join('\n'), /^roles\.worker\.config\.events\.webhooks\[0\]\.url → a webhook URL is a secret/m);
   });
 
   it('with a container image: muster runs in docker with the host\'s root at /media/root, and the host starts the role\'s target', async () => {

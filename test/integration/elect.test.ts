@@ -16,13 +16,21 @@ interface Run {
   exit: Promise<number>;
 }
 
+const running = new Set<ChildProcess>();
+
 /** `muster elect` in a host's namespace, as its own process group (so a kill takes its action with it, as systemd's would). */
 function elect(host: NetnsHost, args: readonly string[]): Run {
   const child = spawn('ip', ['netns', 'exec', host.namespace, process.execPath, CLI, 'elect', '-i', 'eth0', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exit = new Promise<number>((resolveExit) => child.on('exit', (code, signal) => resolveExit(code ?? (signal === 'SIGKILL' ? 137 : 1))));
+  running.add(child);
+  const exit = new Promise<number>((resolveExit) =>
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      resolveExit(code ?? (signal === 'SIGKILL' ? 137 : 1));
+    }),
+  );
   return { child, output: () => output, exit };
 }
 
@@ -46,6 +54,8 @@ describe('muster elect over real multicast between network namespaces', { concur
     lan = await makeLan(7);
   });
   after(async () => {
+    // A failed test may leave members waiting: their process groups go first.
+    for (const child of running) if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     await lan.remove();
     await rm(dir, { recursive: true, force: true });
   });
@@ -172,8 +182,10 @@ describe('muster elect over real multicast between network namespaces', { concur
       const runs = lan.hosts.slice(0, 3).map((host, index) =>
         elect(host, settings(index, ['--expect', '3', '--bootstrap-key', bootstrap, '--host-key-file', announced[index] ?? '', '--authorized-keys-file', `${shared}/%u/authorized_keys`, '--ssh-key-dir', join(dir, `newkey-${run}`), '--timeout', '8s'])),
       );
-      const [leader] = await Promise.all(runs.map((member) => member.exit));
+      const [leader, ...followers] = await Promise.all(runs.map((member) => member.exit));
       assert.equal(leader, 75, runs[0]?.output());
+      assert.deepEqual(followers, [69, 69], 'the followers give up on a leader that never finishes, at elect.timeout');
+      assert.match(runs[1]?.output() ?? '', /the agreed leader m0 has not finished within 8 s/);
       assert.match(runs[0]?.output() ?? '', /m2/);
       assert.match(runs[0]?.output() ?? '', /host key/i);
       assert.equal((await sshds[2]?.ssh('root', bootstrap))?.code, 0, 'm2 still takes the bootstrap key');

@@ -79,7 +79,8 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
     for (let attempt = 0; ; attempt++) {
       const port = options.namespace !== undefined ? 22 : await freePort(options.address);
       const knownHostsFile = join(dir, 'known_hosts');
-      await writeFile(knownHostsFile, `[${options.address}]:${port} ${hostPublicKey}\n`);
+      // ssh writes a host on port 22 without the [host]:port form.
+      await writeFile(knownHostsFile, `${port === 22 ? options.address : `[${options.address}]:${port}`} ${hostPublicKey}\n`);
       const config = join(dir, 'sshd_config');
       await writeFile(
         config,

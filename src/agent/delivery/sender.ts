@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { EventsConfig, WebhookConfig } from '../events/config-schema.js';
+import type { EventsConfig, ResolvedWebhook } from '../events/config-schema.js';
 import { decide } from './outcome.js';
 import { postOnce } from './post.js';
 import type { DeliveryQueue } from './queue.js';
@@ -9,7 +9,7 @@ import { redactUrl } from './redact-url.js';
 import { webhookBody, webhookHeaders } from './webhook-body.js';
 
 export interface SenderOptions {
-  webhook: WebhookConfig;
+  webhook: ResolvedWebhook;
   queue: DeliveryQueue;
   events: EventsConfig;
   logger: Logger;

@@ -3,22 +3,31 @@ import { absolutePath, duration } from '../../config/common.js';
 
 const webhookUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://hooks.slack.com/services/T000/B000/XXXX' });
 
+// A webhook URL is a credential: it may be given in a file (delivered as a secret, e.g. by
+// `muster render` without embedding it) rather than in the config itself.
+const urlFile = absolutePath.describe('Or a file (under root) whose content is the URL: keeps the secret out of the config, and out of rendered user-data.');
+const oneUrl = (webhook: { url?: string | undefined; url_file?: string | undefined }, ctx: z.RefinementCtx): void => {
+  if ((webhook.url === undefined) === (webhook.url_file === undefined)) ctx.addIssue({ code: 'custom', path: ['url'], message: 'give url or url_file, one of them' });
+};
+
 export const slackWebhookSchema = z.strictObject({
   type: z.literal('slack'),
-  url: webhookUrl.describe('Slack incoming-webhook URL (a secret: muster logs only its host and first path segment and never prints it).'),
+  url: webhookUrl.optional().describe('Slack incoming-webhook URL (a secret: muster logs only its host and first path segment and never prints it).'),
+  url_file: urlFile.optional(),
   channel: z.string().min(1).optional().describe('Channel to post to (the seed\'s slack-channel), for webhooks that allow overriding it. Default: the webhook\'s own channel.'),
 });
 
 export const jsonWebhookSchema = z.strictObject({
   type: z.literal('json'),
-  url: webhookUrl.describe('Receives POST application/json {event, node, time, id} (and replaces for replaced). A secret: never logged in full.'),
+  url: webhookUrl.optional().describe('Receives POST application/json {event, node, time, id} (and replaces for replaced). A secret: never logged in full.'),
+  url_file: urlFile.optional(),
   headers: z
     .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: 'must be an HTTP header name' }), z.string())
     .optional()
     .describe('Extra request headers, e.g. Authorization (secrets too: never logged).'),
 });
 
-export const webhookSchema = z.discriminatedUnion('type', [slackWebhookSchema, jsonWebhookSchema]);
+export const webhookSchema = z.discriminatedUnion('type', [slackWebhookSchema.superRefine(oneUrl), jsonWebhookSchema.superRefine(oneUrl)]);
 
 export const eventsConfigSchema = z.strictObject({
   webhooks: z
@@ -50,3 +59,5 @@ export const eventsConfigSchema = z.strictObject({
 
 export type EventsConfig = z.infer<typeof eventsConfigSchema>;
 export type WebhookConfig = z.infer<typeof webhookSchema>;
+/** A webhook with its URL read (from url_file when that is how it was given). */
+export type ResolvedWebhook = WebhookConfig & { url: string };
