@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark, printed as ratios measured side by side in one run.
+import { benchAgent } from './agent.js';
 import { benchBootLatency } from './boot-latency.js';
 import { benchCertificates } from './certificates.js';
 import { benchColdStart } from './cold-start.js';
@@ -9,6 +10,7 @@ import { benchImages } from './images.js';
 import { benchRender } from './render.js';
 import { printRows } from './stats.js';
 import { benchSingleExecutable } from './single-executable.js';
+import { benchSwarm } from './swarm.js';
 import { benchUnits } from './units.js';
 import { benchVsphere } from './vsphere.js';
 
@@ -26,5 +28,7 @@ if (want('images')) printRows('container images (a private Docker engine)', awai
 if (want('units')) printRows('the units step', await benchUnits());
 if (want('render')) printRows('muster render (the example models)', benchRender());
 if (want('elect')) printRows('muster elect (network namespaces, real multicast)', await benchElect());
+if (want('swarm')) printRows('Docker Swarm formation (private engines)', await benchSwarm());
+if (want('agent')) printRows('muster agent: events, memory, etcd writes', await benchAgent());
 if (want('vsphere')) printRows('vSphere discovery (govmomi simulator)', await benchVsphere());
 if (want('certificates')) printRows('time to a valid node certificate at boot, per issuer', await benchCertificates());

@@ -26,7 +26,8 @@ function elect(host: NetnsHost, args: readonly string[]): Run {
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   running.add(child);
   const exit = new Promise<number>((resolveExit) =>
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the output is complete only once the pipes are closed.
+    child.on('close', (code, signal) => {
       running.delete(child);
       resolveExit(code ?? (signal === 'SIGKILL' ? 137 : 1));
     }),
