@@ -108,7 +108,7 @@ platform:
 
   it('names the platform types when the type is wrong', () => {
     const problems = problemsOf('platform: { type: gce }');
-    assert.deepEqual(problems, ['platform.type → unknown or missing type (one of: static, aws, local, dns-srv, vsphere)']);
+    assert.deepEqual(problems, ['platform.type → unknown or missing type (one of: static, aws, local, dns-srv, vsphere, mdns)']);
   });
 
   it('compares a misspelt key with the keys of the chosen platform', () => {

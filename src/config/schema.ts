@@ -11,6 +11,7 @@ import { pkiConfigSchema } from '../pki/config-schema.js';
 import { awsPlatformSchema } from '../platform/aws/schema.js';
 import { dnsSrvPlatformSchema } from '../platform/dns-srv/schema.js';
 import { localPlatformSchema } from '../platform/local/schema.js';
+import { mdnsPlatformSchema } from '../platform/mdns/schema.js';
 import { staticPlatformSchema } from '../platform/static/schema.js';
 import { vspherePlatformSchema } from '../platform/vsphere/schema.js';
 import { swarmConfigSchema } from '../swarm/config-schema.js';
@@ -18,7 +19,7 @@ import { unitsConfigSchema } from '../units/config-schema.js';
 import { electConfigSchema } from '../election/config-schema.js';
 
 /** Each provider exports its own schema; the config is assembled from them. */
-export const platformSchema = z.discriminatedUnion('type', [staticPlatformSchema, awsPlatformSchema, localPlatformSchema, dnsSrvPlatformSchema, vspherePlatformSchema]);
+export const platformSchema = z.discriminatedUnion('type', [staticPlatformSchema, awsPlatformSchema, localPlatformSchema, dnsSrvPlatformSchema, vspherePlatformSchema, mdnsPlatformSchema]);
 
 /** The sections as written; their keys are what MUSTER_* overrides may name. */
 export const configSections = z.strictObject({

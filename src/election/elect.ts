@@ -21,6 +21,11 @@ export interface ElectOptions {
   /** One line per change of what the election waits for (stderr). */
   progress: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * The `mdns` platform's use: agree on the membership, run no action, and return once every
+   * agreed member announces the same leader (so none is left waiting for an announcement).
+   */
+  discoverOnly?: boolean;
 }
 
 export interface ElectionResult {
@@ -95,6 +100,7 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
   let result: number | undefined = context.done?.result;
   let actionRunning = false;
   let leaderFailure: Error | undefined;
+  let agreedAt: number | undefined;
   let finishedAt: number | undefined = context.done !== undefined ? Date.now() : undefined;
   let seq = 0;
   let lastAnnounced = '';
@@ -197,6 +203,15 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
       agreed = decision.agreement;
       progress(`agreed on ${agreed.members.length} members (${agreed.members.map((member) => member.name).join(', ')}); leader ${agreed.leader}${decision.adopted ? ' (as announced by a member that agreed first)' : ''}`);
     }
+    if (context.discoverOnly === true && agreed !== undefined) {
+      const agreement = agreed;
+      agreedAt ??= now;
+      const everyoneAgreed = agreement.members.every((member) => member.name === self.name || peers.get(member.name)?.announcement.leader === agreement.leader);
+      // A member that left meanwhile cannot confirm: after a few announcements, go on without it.
+      if (everyoneAgreed || now - agreedAt > config.announce_interval * 3 + config.settle) {
+        return { self: self.name, leader: agreement.leader, members: agreement.members, membership: agreement.membership, role: agreement.leader === self.name ? 'leader' : 'follower', result: 0, fromRecord: false };
+      }
+    }
     // Agreed but not finished: the leader runs its action (or restarts to run it again). Not for ever.
     if (agreed !== undefined && agreed.leader !== self.name && now - started > config.timeout) {
       const leaderSeen = peers.has(agreed.leader);
@@ -221,7 +236,7 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
     }
 
     // Lead: run the action once, recorded before and after.
-    if (agreed !== undefined && agreed.leader === self.name && state === 'candidate' && !actionRunning) {
+    if (context.discoverOnly !== true && agreed !== undefined && agreed.leader === self.name && state === 'candidate' && !actionRunning) {
       state = 'leader';
       actionRunning = true;
       const agreement = agreed;

@@ -13,6 +13,7 @@ const factories: Factories = {
   aws: async (config) => (await import('./aws/index.js')).createAwsPlatform(config),
   'dns-srv': async (config) => (await import('./dns-srv/index.js')).createDnsSrvPlatform(config),
   vsphere: async (config) => (await import('./vsphere/index.js')).createVspherePlatform(config),
+  mdns: async (config) => (await import('./mdns/index.js')).createMdnsPlatform(config),
 };
 
 export function createPlatform(config: PlatformConfig): Promise<Platform> {
