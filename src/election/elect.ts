@@ -245,7 +245,6 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
       announce(agreement.membership, agreement.members);
       const leader = agreement.members.find((member) => member.name === self.name) ?? self;
       const command = context.action;
-      progress(command ? `leading: running ${command.join(' ')} with ${agreement.members.map((member) => member.ips[0]).join(' ')}` : 'leading: no action to run');
       void (async () => {
         const extraEnv: NodeJS.ProcessEnv = {};
         if (config.rotate_ssh !== undefined) {
@@ -256,6 +255,7 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
           extraEnv['MUSTER_SSH_KEY'] = report.privateKeyPath;
           progress(`SSH keys rotated: ${report.members.map((member) => `${member.name} ${member.result}`).join(', ')}; the bootstrap key is refused everywhere`);
         }
+        progress(command ? `leading: running ${command.join(' ')} with ${agreement.members.map((member) => member.ips[0]).join(' ')}` : 'leading: no action to run');
         const code = command ? await runAction(command, agreement.members, leader, extraEnv) : 0;
         await records.recordDone({ ...agreement, self: self.name, started: intentAt, result: code, finished: new Date().toISOString(), role: 'leader' });
         result = code;
