@@ -195,6 +195,18 @@ describe('muster elect over real multicast between network namespaces', { concur
     }
   });
 
+  it('agrees under 20 % packet loss on every host (tc netem)', async (t) => {
+    if (!(await lan.packetLoss(20))) return t.skip('this kernel has no netem (sch_netem): `tc qdisc … netem loss 20%` fails, so loss cannot be simulated here');
+    try {
+      fresh();
+      const runs = lan.hosts.slice(0, 5).map((host, index) => elect(host, settings(index, ['--expect', '5', '--action', action()])));
+      assert.deepEqual(await Promise.all(runs.map((member) => member.exit)), [0, 0, 0, 0, 0], runs.map((member) => member.output()).join('\n---\n'));
+      assert.equal((await lines()).length, 1);
+    } finally {
+      await lan.packetLoss(0);
+    }
+  });
+
   /** A bootstrap key pair, and an sshd in each of the first `count` hosts that takes it for root. */
   async function sshPerHost(count: number): Promise<{ bootstrap: string; shared: string; sshds: Sshd[] }> {
     const bootstrap = join(dir, `bootstrap-${run}`);
