@@ -25,7 +25,7 @@ export interface LeadershipOptions {
  * One agent at a time sends events: the one whose lease holds EVENTS_LEADER_KEY (created only
  * if absent, in one transaction, so two agents cannot both win). The key lives on the agent's
  * registry lease, so it goes with the registration: a stopped agent frees it at once, a dead
- * or partitioned one after its TTL, and the others try every pollMs.
+ * or partitioned one after its TTL, and the others look every pollMs (a read, not a write).
  */
 export class EventsLeadership {
   /** Unique per process: a restarted agent never mistakes its old self's key for its own. */
@@ -53,7 +53,9 @@ export class EventsLeadership {
     while (!lost.aborted) {
       let won = false;
       try {
-        won = await client.createOnLease(lease, EVENTS_LEADER_KEY, this.identity);
+        // A read first: while a leader holds the key, a follower's try costs etcd no raft write
+        // (a failed create-if-absent transaction is still a proposal; a read is not).
+        won = (await client.get(EVENTS_LEADER_KEY)) === null && (await client.createOnLease(lease, EVENTS_LEADER_KEY, this.identity));
       } catch (error) {
         logger.warn({ error: describeError(error) }, 'could not campaign for the events lead, trying again');
       }
