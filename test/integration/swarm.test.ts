@@ -13,11 +13,10 @@ import { loopbackPrefix } from '../support/loopback.js';
 // Real engines need root and Debian's docker.io; nothing else is a reason to skip.
 const skip = (await hasDocker()) ? false : 'needs root and Debian\'s docker.io (/usr/sbin/dockerd, /usr/bin/docker): the swarm step is tested on real engines only';
 
-// The simultaneous start is repeated while it fits in this much test time (the issue asks for ten
-// trials). On this project's 2-core machine a trial takes ~7 s (3-4.5 s for the three boots, the
-// rest to leave the swarm and clear etcd), so 8 fit: measured 8 trials in 57 s.
-const TRIAL_BUDGET_MS = 60_000;
-const MAX_TRIALS = 10;
+// The simultaneous start is repeated ten times (the issue's count): on this project's 2-core
+// machine a trial takes ~7 s (3-4.5 s for the three boots, the rest to leave the swarm and clear
+// etcd), ~70 s in all.
+const TRIALS = 10;
 
 interface SwarmNode {
   name: string;
@@ -127,8 +126,7 @@ describe('the swarm step forms one Docker Swarm on real engines', { concurrency:
     const started = Date.now();
     const timings: string[] = [];
     let trials = 0;
-    let last = 0;
-    while (trials < MAX_TRIALS && (trials === 0 || Date.now() - started + last < TRIAL_BUDGET_MS)) {
+    while (trials < TRIALS) {
       if (trials > 0) {
         await leaveAll();
         const cleared = await etcdctl(endpoints, ['del', '--prefix', '/muster/swarm/']);
@@ -136,7 +134,7 @@ describe('the swarm step forms one Docker Swarm on real engines', { concurrency:
       }
       const trialStart = Date.now();
       const runs = await Promise.all(managers.map((node) => boot(node)));
-      last = Date.now() - trialStart;
+      const last = Date.now() - trialStart;
       trials += 1;
       for (const [index, run] of runs.entries()) assert.equal(run.code, 0, `trial ${trials}, ${managers[index]?.name ?? ''}:\n${run.stderr}${run.stdout}`);
       assert.equal(runs.reduce((sum, run) => sum + inits(run.stderr), 0), 1, `trial ${trials}: exactly one swarm init`);
@@ -149,9 +147,8 @@ describe('the swarm step forms one Docker Swarm on real engines', { concurrency:
       assert.deepEqual(listed.map((node) => node.manager).sort(), ['Leader', 'Reachable', 'Reachable']);
       timings.push(`${last} ms`);
     }
-    // Measured here: 8 trials, the three boots done in 2.9-4.5 s each time (init ~0.7 s, then the joins one at a time, ~0.6 s each).
-    t.diagnostic(`${trials} trials of a simultaneous start within ${TRIAL_BUDGET_MS / 1000}s: ${timings.join(', ')}`);
-    assert.ok(trials >= 1);
+    // Measured here: the three boots done in 2.9-4.7 s each time (init ~0.7 s, then the joins one at a time, ~0.6 s each).
+    t.diagnostic(`${trials} trials of a simultaneous start in ${Math.round((Date.now() - started) / 1000)} s: ${timings.join(', ')}`);
     const keys = await swarmKeys();
     assert.ok(keys.has('/muster/swarm/tokens-rotated'), 'rotate_tokens: rotated once all three managers joined');
     const token = await managers[0]?.engine.docker(['swarm', 'join-token', '-q', 'worker']);
