@@ -101,6 +101,8 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
   let actionRunning = false;
   let leaderFailure: Error | undefined;
   let agreedAt: number | undefined;
+  let conflictSince: number | undefined;
+  let lastSeen: { membership: string; members: Member[] } = { membership: '', members: [self] };
   let finishedAt: number | undefined = context.done !== undefined ? Date.now() : undefined;
   let seq = 0;
   let lastAnnounced = '';
@@ -191,7 +193,14 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
       agreed,
     });
 
-    if (decision.kind === 'conflict') throw new MusterError(`elect: ${decision.message}`, { code: 'ELECT_CONFLICT', kind: 'config', hint: 'every member of a group must have the same elect.expect and elect.group; give each group its own secret' });
+    if (decision.kind === 'conflict') {
+      // Announce a little longer first: a member that stopped before it was heard would leave
+      // the others waiting for it instead of stopping on the same error.
+      conflictSince ??= now;
+      if (now - conflictSince >= config.announce_interval * 2) {
+        throw new MusterError(`elect: ${decision.message}`, { code: 'ELECT_CONFLICT', kind: 'config', hint: 'every member of a group must have the same elect.expect and elect.group; give each group its own secret' });
+      }
+    }
     if (decision.kind === 'finished' && state === 'candidate') {
       const record: DoneRecord = { self: self.name, membership: agreed?.membership ?? '', members: agreed?.members ?? [], leader: decision.leader, started: new Date(started).toISOString(), result: decision.result, finished: new Date().toISOString(), role: decision.late ? 'late' : 'follower' };
       await records.recordDone(record);
@@ -273,8 +282,8 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
       return { self: self.name, leader: agreed.leader, members: agreed.members, membership: agreed.membership, role: 'leader', result: result ?? 0, fromRecord: context.done !== undefined };
     }
 
-    const members = agreed?.members ?? (decision.kind === 'wait' ? decision.members : [self]);
-    announce(agreed?.membership ?? (decision.kind === 'wait' ? decision.membership : ''), members);
+    if (decision.kind === 'wait') lastSeen = { membership: decision.membership, members: decision.members };
+    announce(agreed?.membership ?? lastSeen.membership, agreed?.members ?? lastSeen.members);
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
   }
 }

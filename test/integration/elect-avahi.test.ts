@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,9 +25,12 @@ describe('muster elect interoperates with avahi (a real DNS-SD browser)', { skip
   let lan: NetnsLan;
   const children: ChildProcess[] = [];
   let bus: string;
+  let avahiLog = '';
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'muster-avahi-'));
+    // avahi-daemon drops to its own user, which must reach the bus socket in here.
+    await chmod(dir, 0o755);
     lan = await makeLan(2);
     // avahi talks D-Bus: a private system bus (a unix socket, reachable from any namespace).
     bus = `unix:path=${join(dir, 'bus')}`;
@@ -35,7 +38,9 @@ describe('muster elect interoperates with avahi (a real DNS-SD browser)', { skip
     await new Promise((resolveWait) => setTimeout(resolveWait, 500));
     // avahi ignores loopback: it runs in the first host's namespace, on its eth0 only.
     await writeFile(join(dir, 'avahi.conf'), '[server]\nallow-interfaces=eth0\nuse-ipv4=yes\nuse-ipv6=no\nenable-dbus=yes\n[publish]\npublish-workstation=no\npublish-hinfo=no\n');
-    children.push(spawn('ip', ['netns', 'exec', lan.hosts[0]?.namespace ?? '', 'avahi-daemon', '-f', join(dir, 'avahi.conf'), '--no-chroot', '--no-rlimits'], { stdio: 'ignore', env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus } }));
+    const avahi = spawn('ip', ['netns', 'exec', lan.hosts[0]?.namespace ?? '', 'avahi-daemon', '-f', join(dir, 'avahi.conf'), '--no-chroot', '--no-rlimits'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus } });
+    avahi.stderr?.on('data', (chunk: Buffer) => (avahiLog += chunk.toString()));
+    children.push(avahi);
   });
   after(async () => {
     for (const child of children.reverse()) child.kill('SIGTERM');
@@ -53,13 +58,18 @@ describe('muster elect interoperates with avahi (a real DNS-SD browser)', { skip
     const elect = spawn('ip', ['netns', 'exec', member.namespace, process.execPath, CLI, 'elect', '-i', 'eth0', '--expect', '2', '--name', 'solo', '--role', 'master', '--secret-file', secret, '--state-dir', join(dir, 'state'), '--timeout', '60s'], { stdio: 'ignore' });
     children.push(elect);
     let resolved: string | undefined;
-    for (let attempt = 0; attempt < 20 && resolved === undefined; attempt++) {
-      const { stdout } = await run('ip', ['netns', 'exec', lan.hosts[0]?.namespace ?? '', 'avahi-browse', '--resolve', '--parsable', '--terminate', '_muster._udp'], { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus }, encoding: 'utf8', timeout: 15_000 });
-      resolved = stdout.split('\n').find((line) => line.startsWith('=;') && line.includes(';solo;'));
+    let lastError = '';
+    for (let attempt = 0; attempt < 30 && resolved === undefined; attempt++) {
+      // Until avahi-daemon is up on the bus, avahi-browse fails with "Daemon not running".
+      const browsed = await run('ip', ['netns', 'exec', lan.hosts[0]?.namespace ?? '', 'avahi-browse', '--resolve', '--parsable', '--terminate', '_muster._udp'], { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus }, encoding: 'utf8', timeout: 15_000 }).catch((error: { stderr?: string }) => {
+        lastError = error.stderr ?? 'avahi-browse failed';
+        return { stdout: '' };
+      });
+      resolved = browsed.stdout.split('\n').find((line) => line.startsWith('=;') && line.includes(';solo;'));
       if (resolved === undefined) await new Promise((resolveWait) => setTimeout(resolveWait, 500));
     }
     elect.kill('SIGTERM');
-    assert.ok(resolved, 'avahi-browse resolved the instance');
+    assert.ok(resolved, `avahi-browse resolved the instance (last error: ${lastError || 'none'}; avahi-daemon: ${avahiLog})`);
     // =;iface;proto;name;type;domain;host;address;port;txt
     const fields = resolved.split(';');
     assert.deepEqual(fields.slice(3, 8), ['solo', '_muster._udp', 'local', 'solo.local', member.ipv4]);
