@@ -24,6 +24,8 @@ export interface BootOptions {
   platform: Platform;
   logger: Logger;
   dryRun: boolean;
+  /** Run only these steps (`muster swarm`), instead of the config's. */
+  steps?: readonly BootStep[];
 }
 
 /**
@@ -32,7 +34,7 @@ export interface BootOptions {
  */
 export async function runBoot(options: BootOptions): Promise<BootReport> {
   const { config, logger, dryRun } = options;
-  const wanted = new Set(bootSteps(config));
+  const wanted = new Set(options.steps ?? bootSteps(config));
   const report: BootReport = { steps: [] };
   let discovery: Discovery | undefined;
   const discover = async (): Promise<Discovery> =>

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { BootReport } from '../boot/pipeline.js';
+import { MusterError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { loadForCommand, loggerFor, type GlobalOptions } from './context.js';
 
@@ -26,6 +27,24 @@ export function registerBootCommand(program: Command, globals: () => GlobalOptio
         const { runFormedEtcd } = await import('../etcd/run-formed.js');
         process.exitCode = await runFormedEtcd(report.etcd, config, options.etcdBin, [], logger);
       }
+    });
+}
+
+/** `muster swarm`: the swarm step alone, once etcd and the engine run (contrib/systemd/muster-swarm.service). */
+export function registerSwarmCommand(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('swarm')
+    .description('form or join the Docker Swarm (the swarm step, after etcd and docker are up): one swarm init per cluster, under an etcd lock')
+    .option('--dry-run', 'say what it would do; change nothing')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { dryRun?: boolean; json?: boolean }) => {
+      const logger = loggerFor(globals());
+      const { config } = await loadForCommand(globals(), logger);
+      if (config.swarm === undefined) throw new MusterError('the config has no swarm section', { code: 'SWARM_UNCONFIGURED', kind: 'config', hint: 'add swarm: { role: manager } (or worker)' });
+      const [{ createPlatform }, { runBoot }] = await Promise.all([import('../platform/registry.js'), import('../boot/pipeline.js')]);
+      const dryRun = options.dryRun === true;
+      const report = await runBoot({ config, platform: await createPlatform(config.platform), logger, dryRun, steps: ['swarm'] });
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderBootReport(report, dryRun));
     });
 }
 

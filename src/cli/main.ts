@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerAgentCommands } from './agent-command.js';
-import { registerBootCommand } from './boot-command.js';
+import { registerBootCommand, registerSwarmCommand } from './boot-command.js';
 import { registerCertsCommands } from './certs-command.js';
 import { registerConfigCommands } from './config-command.js';
 import type { GlobalOptions } from './context.js';
@@ -37,6 +37,7 @@ program.hook('preAction', (_hooked, actionCommand) => {
 const globals = (): GlobalOptions => resolved;
 
 registerBootCommand(program, globals);
+registerSwarmCommand(program, globals);
 registerConfigCommands(program, globals);
 registerCertsCommands(program, globals);
 registerEtcdCommands(program, globals);

@@ -111,6 +111,7 @@ function musterUnits(input: RoleInput): Omit<NodeUnit, 'content'>[] {
   // The registry and lifecycle events: asked for by an agent or events section, or a swarm (whose nodes the seed's node-lifecycle unit kept listed).
   const text = input.configText;
   if (text['agent'] !== undefined || text['events'] !== undefined || text['swarm'] !== undefined) units.push({ name: 'muster-agent.service', enable: true, start: true });
+  if (config.swarm !== undefined) units.push({ name: 'muster-swarm.service', enable: true, start: true });
   if (text['elect'] !== undefined) units.push({ name: 'muster-elect.service', enable: true, start: true });
   if (config.pki !== undefined) {
     units.push({ name: 'muster-certs-renew.service', enable: false, start: false });

@@ -19,10 +19,12 @@ function problemsOf(text: string): readonly string[] {
 }
 
 describe('swarm config section', () => {
-  it('fills every default, and puts the swarm step last in the default step list', () => {
+  it('fills every default; the swarm step is not in muster boot\'s default list (muster swarm runs it after etcd), and runs last when named', () => {
     const { config } = parseConfigText(`${BASE}swarm: { role: manager }\n`, 'test.yaml');
     assert.deepEqual(config.swarm, { role: 'manager', advertise: 'auto', listen_port: 2377, managers: 3, rotate_tokens: false, socket: '/var/run/docker.sock', timeout: 120_000 });
-    assert.deepEqual(bootSteps(config), ['guard', 'etcd', 'swarm']);
+    assert.deepEqual(bootSteps(config), ['guard', 'etcd']);
+    const named = parseConfigText(`${BASE}boot: { steps: [swarm, etcd] }\nswarm: { role: manager }\n`, 'test.yaml').config;
+    assert.deepEqual(bootSteps(named), ['etcd', 'swarm']);
   });
 
   it('refuses an even manager target and more than seven, saying what to use', () => {

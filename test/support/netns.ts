@@ -48,7 +48,9 @@ export async function makeLan(count: number): Promise<NetnsLan> {
   const subnet = 10 + ((process.pid + lanCounter) % 200);
   await ip(['netns', 'add', bridgeNs]);
   try {
-    await ip(['-n', bridgeNs, 'link', 'add', 'br0', 'type', 'bridge']);
+    // No multicast snooping: with no IGMP querier on this LAN, the bridge would stop forwarding
+    // mDNS to a port whose host left the group and joined again (a restarted member).
+    await ip(['-n', bridgeNs, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
     await ip(['-n', bridgeNs, 'link', 'set', 'br0', 'up']);
     for (let index = 1; index <= count; index++) {
       const namespace = `mh${tag}x${index}`;

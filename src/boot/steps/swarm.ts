@@ -6,7 +6,10 @@ import type { BootStepModule } from '../step.js';
  */
 export const swarmStep: BootStepModule = {
   name: 'swarm',
-  configured: (config) => config.swarm !== undefined,
+  // Not in muster boot's default list: on a manager, muster-boot.service runs before its own etcd
+  // (Before=etcd.service), and the swarm step needs etcd up. muster-swarm.service runs it after
+  // etcd and docker (`muster swarm`); boot.steps may still name it.
+  configured: () => false,
   async run({ config, logger, dryRun, discover }) {
     if (!config.swarm) return { lines: [] };
     const { runSwarmStep } = await import('../../swarm/swarm-step.js');
