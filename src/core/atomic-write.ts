@@ -50,7 +50,8 @@ async function hasContent(path: string, content: string | Uint8Array, mode: numb
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** fsync of a directory: what makes a rename or an unlink in it durable. */
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic-write.js';
+import { syncDirectory, writeFileAtomic } from '../../core/atomic-write.js';
 import type { NodeEvent } from '../events/node-event.js';
 import { queueFileName, readListing } from './queue-files.js';
 
@@ -108,7 +108,7 @@ export class DeliveryQueue {
     this.lastRecordedAt = Date.now();
     this.forget(seq, id);
     await unlink(join(this.dir, queueFileName(seq, 'event')));
-    await syncDir(this.dir);
+    await syncDirectory(this.dir);
     await this.prune();
   }
 
@@ -126,7 +126,7 @@ export class DeliveryQueue {
   /** A refusal for good: the event is kept beside the others as .dropped.json, never sent again. */
   async markDropped(seq: number, id: string): Promise<void> {
     await rename(join(this.dir, queueFileName(seq, 'event')), join(this.dir, queueFileName(seq, 'dropped')));
-    await syncDir(this.dir);
+    await syncDirectory(this.dir);
     this.forget(seq, id);
     await this.prune();
   }
@@ -162,14 +162,5 @@ function safeId(text: string): string | undefined {
     return typeof parsed.id === 'string' ? parsed.id : undefined;
   } catch {
     return undefined;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
