@@ -66,8 +66,11 @@ export async function runElection(options: ElectOptions): Promise<ElectionResult
   const transport = await MdnsTransport.open({ interfaces, port: config.port, ttl: config.record_ttl });
   try {
     const intent = await records.intent();
-    // A restart keeps the name it announced (its records say so); a new member probes for it.
-    if (done === undefined && intent === undefined && (await transport.nameTaken(self.name))) {
+    // A restart keeps the name it announced (its records say so, also one probing made unique);
+    // a new member probes for it.
+    if (done !== undefined) self.name = done.self;
+    else if (intent !== undefined) self.name = intent.leader; // only a leader writes an intent
+    else if (await transport.nameTaken(self.name)) {
       const renamed = `${self.name}-${self.id}`;
       logger.warn({ name: self.name, renamed }, 'another member announces this name: taking another');
       self.name = renamed;
