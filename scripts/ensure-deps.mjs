@@ -11,8 +11,8 @@ const GOVMOMI = '/usr/share/gocode/src/github.com/vmware/govmomi/simulator';
 
 const NEEDS = {
   local: { etcd: 'etcd-server', etcdctl: 'etcd-client' },
-  test: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', ip: 'iproute2', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev', dockerd: 'docker.io' },
-  bench: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev', dockerd: 'docker.io' },
+  test: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', ip: 'iproute2', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev', dockerd: 'docker.io', sshd: 'openssh-server', 'cloud-init': 'cloud-init', 'ignition-validate': 'ignition', 'avahi-daemon': 'avahi-daemon', 'avahi-browse': 'avahi-utils', 'dbus-daemon': 'dbus' },
+  bench: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev', dockerd: 'docker.io', sshd: 'openssh-server', ip: 'iproute2' },
 };
 
 const purpose = process.argv[2] ?? 'test';
