@@ -63,7 +63,7 @@ export async function runElection(options: ElectOptions): Promise<ElectionResult
     role: config.role,
     hostKey: (await readOwnHostKeyFingerprint({ root: options.root, path: config.host_key_file })) ?? '',
   };
-  const transport = await MdnsTransport.open({ interfaces, port: config.port, ttl: config.record_ttl });
+  const transport = await MdnsTransport.open({ interfaces, port: config.port, ttl: config.record_ttl, onWarning: (message) => logger.warn(message) });
   try {
     const intent = await records.intent();
     // A restart keeps the name it announced (its records say so, also one probing made unique);

@@ -12,6 +12,8 @@ export interface TransportOptions {
   port: number;
   /** Seconds: how long others keep our records without hearing from us. */
   ttl: number;
+  /** A socket problem that does not stop the election (a group membership that failed, retried). */
+  onWarning?: (message: string) => void;
 }
 
 interface Events {
@@ -53,6 +55,7 @@ export class MdnsTransport extends EventEmitter<Events> {
           resolve();
         });
       });
+      socket.on('warning', (warning: Error) => options.onWarning?.(`mDNS on ${iface.name} (${iface.address}): ${warning.message}`));
       socket.on('error', () => undefined); // a later send error (an interface going down) must not crash the election: the next announcement retries
       socket.on('response', (packet, from) => transport.onResponse([...(packet.answers ?? []), ...(packet.additionals ?? [])], from));
       socket.on('query', (packet, from) => transport.onQuery(packet.questions ?? [], from));
@@ -89,6 +92,9 @@ export class MdnsTransport extends EventEmitter<Events> {
 
   /** Asks every member to announce itself now (a browse), instead of waiting for its next announcement. */
   browse(): void {
+    // Joins the group again where joining failed (multicast-dns eats the error and only retries
+    // on update()): a member that can send but not receive would wait for ever.
+    for (const socket of this.sockets) (socket as Mdns & { update?: () => void }).update?.();
     this.send((socket) => socket.query({ questions: [{ name: SERVICE_TYPE, type: 'PTR' as const }] }));
   }
 
