@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import type { BootStep } from '../boot/config-schema.js';
 import type { BootReport } from '../boot/pipeline.js';
+import type { Config } from '../config/schema.js';
 import { MusterError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { loadForCommand, loggerFor, type GlobalOptions } from './context.js';
@@ -13,12 +15,8 @@ export function registerBootCommand(program: Command, globals: () => GlobalOptio
     .option('--exec-etcd', 'then run etcd in the foreground with the computed environment (a container entrypoint; the sandbox uses it)')
     .option('--etcd-bin <path>', 'etcd binary for --exec-etcd', 'etcd')
     .action(async (options: { dryRun?: boolean; json?: boolean; execEtcd?: boolean; etcdBin: string }) => {
-      const logger = loggerFor(globals());
-      const { config } = await loadForCommand(globals(), logger);
-      const [{ createPlatform }, { runBoot }] = await Promise.all([import('../platform/registry.js'), import('../boot/pipeline.js')]);
       const dryRun = options.dryRun === true;
-      const report = await runBoot({ config, platform: await createPlatform(config.platform), logger, dryRun });
-      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderBootReport(report, dryRun));
+      const { config, logger, report } = await bootAndReport(globals(), { dryRun, json: options.json === true });
       if (report.imageBuild) {
         if (report.imageBuild.block && !dryRun) await blockForever(logger);
         return;
@@ -38,14 +36,19 @@ export function registerSwarmCommand(program: Command, globals: () => GlobalOpti
     .option('--dry-run', 'say what it would do; change nothing')
     .option('--json', 'print the report as JSON')
     .action(async (options: { dryRun?: boolean; json?: boolean }) => {
-      const logger = loggerFor(globals());
-      const { config } = await loadForCommand(globals(), logger);
-      if (config.swarm === undefined) throw new MusterError('the config has no swarm section', { code: 'SWARM_UNCONFIGURED', kind: 'config', hint: 'add swarm: { role: manager } (or worker)' });
-      const [{ createPlatform }, { runBoot }] = await Promise.all([import('../platform/registry.js'), import('../boot/pipeline.js')]);
-      const dryRun = options.dryRun === true;
-      const report = await runBoot({ config, platform: await createPlatform(config.platform), logger, dryRun, steps: ['swarm'] });
-      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderBootReport(report, dryRun));
+      await bootAndReport(globals(), { dryRun: options.dryRun === true, json: options.json === true, steps: ['swarm'] });
     });
+}
+
+/** Loads the config, runs the boot steps (the config's, or `steps`) and prints the report. */
+async function bootAndReport(options: GlobalOptions, run: { dryRun: boolean; json: boolean; steps?: readonly BootStep[] }): Promise<{ config: Config; logger: Logger; report: BootReport }> {
+  const logger = loggerFor(options);
+  const { config } = await loadForCommand(options, logger);
+  if (run.steps?.includes('swarm') && config.swarm === undefined) throw new MusterError('the config has no swarm section', { code: 'SWARM_UNCONFIGURED', kind: 'config', hint: 'add swarm: { role: manager } (or worker)' });
+  const [{ createPlatform }, { runBoot }] = await Promise.all([import('../platform/registry.js'), import('../boot/pipeline.js')]);
+  const report = await runBoot({ config, platform: await createPlatform(config.platform), logger, dryRun: run.dryRun, ...(run.steps !== undefined ? { steps: run.steps } : {}) });
+  process.stdout.write(run.json ? `${JSON.stringify(report, null, 2)}\n` : renderBootReport(report, run.dryRun));
+  return { config, logger, report };
 }
 
 export function renderBootReport(report: BootReport, dryRun: boolean): string {

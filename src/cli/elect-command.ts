@@ -1,4 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { loadConfigFile } from '../config/load.js';
 import { createLogger } from '../core/logger.js';
@@ -76,7 +75,8 @@ export function registerElectCommand(program: Command, globals: () => GlobalOpti
       const level = flags.log_level !== undefined ? PYTHON_LEVELS[flags.log_level.toUpperCase()] ?? flags.log_level.toLowerCase() : undefined;
       const logger = createLogger({ level: options.logLevel ?? level ?? (options.debug ? 'debug' : undefined) ?? process.env['MUSTER_LOG_LEVEL'] ?? 'info' });
       const { config, root } = await electSettings(flags, options);
-      const secret = await readSecret(root, config.secret_file);
+      const { readGroupSecret } = await import('../election/secret.js');
+      const secret = await readGroupSecret(underRoot(root, config.secret_file), (message) => process.stderr.write(`muster: warning: ${message}\n`));
       const { splitCommand } = await import('../election/action.js');
       const action = flags.action !== undefined ? splitCommand(flags.action) : config.action !== undefined ? splitCommand(config.action) : undefined;
       if (flags.dryRun) {
@@ -161,18 +161,4 @@ async function electSettings(flags: ElectFlags, options: GlobalOptions): Promise
     });
   }
   return { config: parsed.data, root };
-}
-
-async function readSecret(root: string, file: string): Promise<Buffer> {
-  const path = underRoot(root, file);
-  let secret: Buffer;
-  try {
-    secret = Buffer.from((await readFile(path, 'utf8')).trim());
-    const mode = (await stat(path)).mode & 0o077;
-    if (mode !== 0) process.stderr.write(`muster: warning: ${path} is readable by others (mode ${((await stat(path)).mode & 0o777).toString(8)}): chmod 600 it\n`);
-  } catch (error) {
-    throw new MusterError(`cannot read the election secret ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { code: 'ELECT_SECRET', kind: 'config', hint: 'deliver it with user-data (a cluster model secret with embed: true); make one with: head -c 32 /dev/urandom | base64 > FILE', cause: error });
-  }
-  if (secret.length < 16) throw new MusterError(`the election secret in ${path} is ${secret.length} bytes: at least 16 are needed`, { code: 'ELECT_SECRET', kind: 'config', hint: 'head -c 32 /dev/urandom | base64 > FILE' });
-  return secret;
 }

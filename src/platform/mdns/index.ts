@@ -36,10 +36,10 @@ export function createMdnsPlatform(config: MdnsPlatformConfig): Platform {
 }
 
 async function elect(config: MdnsPlatformConfig, signal: AbortSignal | undefined): Promise<MembershipRecord> {
-  const secret = await readSecret(config.secret_file);
-  const { runElection } = await import('../../election/elect.js');
-  const electConfig: ElectConfig = { ...config, linger: 0, state_dir: config.state_dir };
   const logger = createLogger({ level: process.env['MUSTER_LOG_LEVEL'] ?? 'info' });
+  const [{ runElection }, { readGroupSecret }] = await Promise.all([import('../../election/elect.js'), import('../../election/secret.js')]);
+  const secret = await readGroupSecret(config.secret_file, (message) => logger.warn({ platform: 'mdns' }, message));
+  const electConfig: ElectConfig = { ...config, linger: 0 };
   const result = await runElection({
     config: electConfig,
     root: '/',
@@ -61,14 +61,4 @@ async function readRecord(path: string): Promise<MembershipRecord | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new MusterError(`mdns: cannot read the recorded membership ${path}`, { code: 'MDNS_RECORD', kind: 'unsafe', hint: 'an unreadable record is not "no record": fix or remove it by hand', cause: error });
   }
-}
-
-async function readSecret(path: string): Promise<Buffer> {
-  try {
-    const secret = Buffer.from((await readFile(path, 'utf8')).trim());
-    if (secret.length >= 16) return secret;
-  } catch (error) {
-    throw new MusterError(`mdns: cannot read the group secret ${path}`, { code: 'MDNS_SECRET', kind: 'config', hint: 'deliver it with user-data (head -c 32 /dev/urandom | base64)', cause: error });
-  }
-  throw new MusterError(`mdns: the group secret in ${path} is shorter than 16 bytes`, { code: 'MDNS_SECRET', kind: 'config' });
 }
