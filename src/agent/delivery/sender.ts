@@ -87,8 +87,9 @@ export class WebhookSender {
 
   /** False when stopped while waiting. */
   private async sleepUntil(at: number): Promise<boolean> {
-    const wait = at - this.clock.now();
-    if (wait > 0) {
+    // Again until the clock says so: a timer may fire a millisecond early by the wall clock, and
+    // the rate is a promise to the receiver.
+    for (let wait = at - this.clock.now(); wait > 0; wait = at - this.clock.now()) {
       try {
         await this.clock.sleep(wait, this.hardStop.signal);
       } catch {
