@@ -8,10 +8,13 @@ import { delimiter, join } from 'node:path';
 
 // The test vCenter (scripts/build-vcsim.sh) is built from govmomi's Go sources, not a program on PATH.
 const GOVMOMI = '/usr/share/gocode/src/github.com/vmware/govmomi/simulator';
+// The test kube-apiserver (scripts/build-kube-apiserver.sh) is built from Debian's kubernetes source
+// with Go and rsync, its vendored reflect2 replaced by Debian's sources of it.
+const REFLECT2 = '/usr/share/gocode/src/github.com/modern-go/reflect2';
 
 const NEEDS = {
   local: { etcd: 'etcd-server', etcdctl: 'etcd-client' },
-  test: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', ip: 'iproute2', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev', dockerd: 'docker.io', sshd: 'openssh-server', 'cloud-init': 'cloud-init', 'ignition-validate': 'ignition', 'avahi-daemon': 'avahi-daemon', 'avahi-browse': 'avahi-utils', 'dbus-daemon': 'dbus' },
+  test: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', ip: 'iproute2', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev', dockerd: 'docker.io', sshd: 'openssh-server', 'cloud-init': 'cloud-init', 'ignition-validate': 'ignition', 'avahi-daemon': 'avahi-daemon', 'avahi-browse': 'avahi-utils', 'dbus-daemon': 'dbus', rsync: 'rsync', [REFLECT2]: 'golang-github-modern-go-reflect2-dev' },
   bench: { etcd: 'etcd-server', etcdctl: 'etcd-client', named: 'bind9', dig: 'dnsutils', pebble: 'pebble', openssl: 'openssl', go: 'golang-go', [GOVMOMI]: 'golang-github-vmware-govmomi-dev', dockerd: 'docker.io', sshd: 'openssh-server', ip: 'iproute2' },
 };
 
