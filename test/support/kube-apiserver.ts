@@ -41,7 +41,11 @@ export interface KubeApiServerOptions {
   port?: number;
   /** Serve watches and lists from the apiserver's watch cache, as real clusters do (default false). */
   watchCache?: boolean;
-  /** More kube-apiserver flags (`--name=value`). */
+  /**
+   * More kube-apiserver flags (`--name=value`). E.g. `--min-request-timeout=2` makes the server
+   * end every watch after 2–4 s (default 1800–3600 s), so a client resumes from its last
+   * resourceVersion soon: after a compact(), client-node's informer then gets the 410 and lists again.
+   */
   extraArgs?: readonly string[];
   /** How long to wait for /readyz at each start (default 90 s: 2 busy cores). */
   readyTimeoutMs?: number;

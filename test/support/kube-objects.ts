@@ -32,6 +32,9 @@ import type { KubeApiServer } from './kube-apiserver.js';
  * otherwise; a merge patch is `core.patchX({ name, body }, MERGE_PATCH)`, where MERGE_PATCH is
  * `setHeaderOptions('Content-Type', PatchStrategy.MergePatch)` (a middleware that overrides the
  * header). A failed call throws ApiException (`code` is the HTTP status, `body` the Status JSON).
+ * MicroTime fields (a Lease's renewTime and acquireTime) must be `new V1MicroTime()`, not a Date:
+ * a Date is sent with milliseconds, which the 1.20 apiserver rejects (400, "cannot parse .558Z as
+ * .000000"); read back, they are strings, and writing such an object back works.
  */
 export interface KubeClients {
   kc: KubeConfig;
