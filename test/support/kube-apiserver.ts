@@ -158,6 +158,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
 
     const startedEtcd = await startStaticEtcd({ prefix, size: 1 });
     etcd = startedEtcd;
+    // Nor its etcd, if the test process ends without stop() (an uncaught error).
+    for (const member of startedEtcd.processes) {
+      const killOnExit = (): void => void member.kill('SIGKILL');
+      process.once('exit', killOnExit);
+      member.once('exit', () => process.removeListener('exit', killOnExit));
+    }
     await waitFor('the apiserver etcd', async () => (await etcdctl(startedEtcd.endpoints, ['endpoint', 'health'])).code === 0, 30_000);
 
     const logFile = join(dir, 'kube-apiserver.log');
