@@ -1,13 +1,15 @@
 // Regenerates the config references in README.md from the zod schemas (between the markers): the
-// node's muster.yaml and render's cluster model, so the manual cannot drift from what muster
+// node's muster.yaml, render's cluster model and kube-dns's config, so the manual cannot drift from what muster
 // accepts. `npm run docs:config`; a test checks both are current.
 import { readFile, writeFile } from 'node:fs/promises';
 import { configReferenceMarkdown, referenceMarkdown } from '../src/config/reference.js';
+import { kubeDnsJsonSchema } from '../src/kube/config-load.js';
 import { clusterJsonSchema } from '../src/render/cluster-load.js';
 
 const SECTIONS: [string, string][] = [
   ['config-reference', configReferenceMarkdown()],
   ['cluster-reference', referenceMarkdown(clusterJsonSchema(), 'cluster.yaml: top level')],
+  ['kube-dns-reference', referenceMarkdown(kubeDnsJsonSchema(), 'kube-dns.yaml: top level')],
 ];
 
 const original = await readFile('README.md', 'utf8');

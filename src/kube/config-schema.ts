@@ -170,10 +170,17 @@ export const kubeDnsZonesSchema = dnsConfigSchema.omit({ zone: true, records: tr
     .describe('The zones records go into (the longest that contains a name wins). Empty: each Service\'s domain label is its zone (kuberoute). List them, so records of a Service deleted while no controller ran are still found and deleted.'),
 });
 
-export const kubeDnsFileSchema = z.strictObject({
-  kube_dns: kubeDnsSchema.prefault({}).describe('`muster kube-dns`: which Services, which addresses, failover, HA, HTTP and the report.'),
-  dns: kubeDnsZonesSchema.describe('Where the records go: the DNS provider (route53, rfc2136, coredns-etcd for SkyDNS, zone-file), owner_id, policy and the zones.'),
-});
+export const kubeDnsFileSchema = z
+  .strictObject({
+    kube_dns: kubeDnsSchema.prefault({}).describe('`muster kube-dns`: which Services, which addresses, failover, HA, HTTP and the report.'),
+    dns: kubeDnsZonesSchema.describe('Where the records go: the DNS provider (route53, rfc2136, coredns-etcd for SkyDNS, zone-file), owner_id, policy and the zones.'),
+  })
+  .superRefine((file, ctx) => {
+    // One file holds one zone: two zones written to one path would overwrite each other.
+    if (file.dns.provider.type === 'zone-file' && file.dns.zones.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['dns', 'zones'], message: 'the zone-file provider writes one zone to its path: list exactly that zone here' });
+    }
+  });
 
 export type KubeDnsConfig = z.output<typeof kubeDnsSchema>;
 export type KubeDnsZonesConfig = z.output<typeof kubeDnsZonesSchema>;

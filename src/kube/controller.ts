@@ -77,6 +77,8 @@ export class KubeDnsController {
   private again: SyncReason | undefined;
   private stopped = false;
   private synced = false;
+  /** Syncs on its own (events, timers); false under --once, where only the one sync runs. */
+  private looping = false;
   private readonly now: () => number;
 
   constructor(private readonly options: ControllerOptions) {
@@ -157,12 +159,15 @@ export class KubeDnsController {
     return this.reflectors.every((reflector) => reflector.isHealthy);
   }
 
-  async start(): Promise<void> {
+  /** Starts the watches; once all have synced, the first sync and the resync timer (unless `loop` is false: --once). */
+  async start(options: { loop: boolean } = { loop: true }): Promise<void> {
     for (const reflector of this.reflectors) reflector.start();
     await Promise.all(this.reflectors.map((reflector) => reflector.waitForSync()));
     if (this.stopped) return;
     this.synced = true;
     this.options.logger.info({ services: this.services.reduce((n, r) => n + r.store.size, 0), pods: this.podIndex.size, nodes: this.nodes.store.size }, 'kube-dns: every watch synced');
+    if (!options.loop) return;
+    this.looping = true;
     await this.sync('start');
     this.scheduleResync();
   }
@@ -209,7 +214,7 @@ export class KubeDnsController {
   }
 
   private changed(changes: readonly unknown[]): void {
-    if (!this.synced || this.stopped || changes.length === 0) return;
+    if (!this.synced || this.stopped || !this.looping || changes.length === 0) return;
     if (this.debounceTimer) return; // already scheduled: this change rides along
     this.debounceTimer = setTimeout(() => {
       this.debounceTimer = undefined;
@@ -225,7 +230,7 @@ export class KubeDnsController {
   }
 
   private scheduleWake(at: number | undefined): void {
-    if (at === undefined || this.stopped) return;
+    if (at === undefined || this.stopped || !this.looping) return;
     if (this.wakeTimer !== undefined && this.wakeTimer.at <= at) return;
     if (this.wakeTimer) clearTimeout(this.wakeTimer.timer);
     const timer = setTimeout(
@@ -371,7 +376,7 @@ export class KubeDnsController {
   }
 
   private retrySoon(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.looping) return;
     setTimeout(() => void this.sync('event'), Math.max(1000, this.options.file.kube_dns.debounce)).unref();
   }
 

@@ -70,9 +70,9 @@ export async function runKubeDns(loaded: LoadedKubeDns, options: RunKubeDnsOptio
 
   logger.info({ server: access.server, namespaces: config.namespaces.length === 0 ? 'all' : config.namespaces, provider: file.dns.provider.type, zones: file.dns.zones, dryRun: options.dryRun }, 'kube-dns: starting');
   if (options.once) {
-    const started = controller.start();
-    await started;
-    const result = await controller.sync('request');
+    await controller.start({ loop: false });
+    // A fresh listing of every zone, as a new leader does.
+    const result = await controller.sync('leader');
     controller.stop();
     return result;
   }
