@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import { runAction } from './action.js';
 import { decodeAnnouncement, encodeAnnouncement, type Announcement, type MemberState } from './announcement.js';
 import type { ElectConfig } from './config-schema.js';
-import { decide, type Agreement, type PeerView } from './decide.js';
+import { decide, type Agreement, type Decision, type PeerView } from './decide.js';
 import { readOwnHostKeyFingerprint } from './ssh/host-key-fingerprint.js';
 import { defaultElectionId, selectInterfaces } from './interfaces.js';
 import { MdnsTransport } from './mdns-transport.js';
@@ -104,7 +104,7 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
   let actionRunning = false;
   let leaderFailure: Error | undefined;
   let agreedAt: number | undefined;
-  let conflictSince: number | undefined;
+  let conflict: (Extract<Decision, { kind: 'conflict' }> & { since: number }) | undefined;
   let lastSeen: { membership: string; members: Member[] } = { membership: '', members: [self] };
   let finishedAt: number | undefined = context.done !== undefined ? Date.now() : undefined;
   let seq = 0;
@@ -183,7 +183,7 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
     }
     for (const [name, other] of otherGroups) if (now - other.lastSeen > config.record_ttl * 1000) otherGroups.delete(name);
 
-    const decision = decide({
+    const current = decide({
       self,
       group: config.group,
       expect: config.expect,
@@ -195,12 +195,19 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
       published,
       agreed,
     });
+    // A conflict, once seen, stands until this member stops on it. The member it names sees the
+    // same conflict and stops too, often first (its goodbye, or its records expiring): that does
+    // not make the settings agree, and forgetting it here would leave this member waiting for
+    // the others until elect.timeout (exit 69 with "seen: <itself>") instead of naming it.
+    if (current.kind === 'conflict') conflict = { ...current, since: conflict?.since ?? now };
+    const decision: Decision = conflict ?? current;
 
     if (decision.kind === 'conflict') {
       // Announce a little longer first: a member that stopped before it was heard would leave
       // the others waiting for it instead of stopping on the same error.
-      conflictSince ??= now;
-      if (now - conflictSince >= config.announce_interval * 2) {
+      const since = conflict?.since ?? now;
+      progress(`conflict: this member stops once it has announced for ${Math.ceil((config.announce_interval * 2) / 1000)} s (so the others see it too): ${decision.message}`);
+      if (now - since >= config.announce_interval * 2) {
         throw new MusterError(`elect: ${decision.message}`, { code: 'ELECT_CONFLICT', kind: 'config', hint: 'every member of a group must have the same elect.expect and elect.group; give each group its own secret' });
       }
     }
