@@ -136,8 +136,24 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
     if (previous === undefined) lastChange = Date.now();
     peers.set(instance, { announcement, firstSeen: previous?.firstSeen ?? Date.now(), lastSeen: Date.now() });
   });
-  transport.on('goodbye', (instance) => {
-    if (peers.delete(instance)) lastChange = Date.now();
+  // A goodbye is believed only when it carries the member's own signed announcement, fresh and
+  // not older than the last one seen: anyone on the link can send a TTL 0 record, and an
+  // unchecked one would make every member drop a live peer.
+  transport.on('goodbye', (instance, strings) => {
+    const previous = peers.get(instance);
+    if (previous === undefined) return;
+    const decoded = decodeAnnouncement(instance, strings, secret);
+    if (!decoded.ok) {
+      if (!rejected.has(`${instance}/goodbye`)) logger.warn({ instance, reason: decoded.reason }, 'ignoring an mDNS goodbye that is not signed with this group\'s secret');
+      rejected.add(`${instance}/goodbye`);
+      return;
+    }
+    const { announcement } = decoded;
+    const fresh = Math.abs(Date.now() / 1000 - announcement.time) * 1000 <= config.max_clock_skew;
+    const older = announcement.time < previous.announcement.time || (announcement.time === previous.announcement.time && announcement.seq < previous.announcement.seq);
+    if (!fresh || older) return; // a replayed goodbye
+    peers.delete(instance);
+    lastChange = Date.now();
   });
 
   const announce = (membership: string, members: Member[]): void => {

@@ -19,8 +19,8 @@ export interface TransportOptions {
 interface Events {
   /** A TXT of another instance of our service type (unverified: the election checks its signature). */
   txt: [instance: string, strings: string[], from: RemoteInfo];
-  /** An instance said goodbye (TTL 0): it is gone now, not after its TTL. */
-  goodbye: [instance: string];
+  /** An instance said goodbye (TTL 0) with these TXT strings (its last signed announcement): the listener checks them before it believes it. */
+  goodbye: [instance: string, txt: string[]];
 }
 
 type Mdns = ReturnType<typeof makeMdns>;
@@ -72,7 +72,8 @@ export class MdnsTransport extends EventEmitter<Events> {
     const fullName = `${instance}.${SERVICE_TYPE}`;
     let taken = false;
     const listener = (packet: { answers?: Answer[] }): void => {
-      if ((packet.answers ?? []).some((answer) => answer.name.toLowerCase() === fullName.toLowerCase())) taken = true;
+      // A goodbye (TTL 0) says the name is free, not taken (RFC 6762 §10.1).
+      if ((packet.answers ?? []).some((answer) => answer.name.toLowerCase() === fullName.toLowerCase() && (answer as { ttl?: number }).ttl !== 0)) taken = true;
     };
     for (const socket of this.sockets) socket.on('response', listener);
     for (let probe = 0; probe < 3 && !taken; probe++) {
@@ -138,12 +139,13 @@ export class MdnsTransport extends EventEmitter<Events> {
       if (answer.type !== 'TXT' || !answer.name.toLowerCase().endsWith(suffix)) continue;
       const instance = answer.name.slice(0, -suffix.length);
       if (instance === this.instance) continue; // our own announcement, looped back
+      const data = Array.isArray(answer.data) ? answer.data : [answer.data];
+      const strings = data.map((entry) => (typeof entry === 'string' ? entry : Buffer.from(entry).toString('utf8')));
       if (answer.ttl === 0) {
-        this.emit('goodbye', instance);
+        this.emit('goodbye', instance, strings);
         continue;
       }
-      const data = Array.isArray(answer.data) ? answer.data : [answer.data];
-      this.emit('txt', instance, data.map((entry) => (typeof entry === 'string' ? entry : Buffer.from(entry).toString('utf8'))), from);
+      this.emit('txt', instance, strings, from);
     }
   }
 

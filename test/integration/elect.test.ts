@@ -109,6 +109,28 @@ describe('muster elect over real multicast between network namespaces', { concur
     assert.match(intruder.output(), /no agreement within 6 s: 1 of 3 members seen; seen: m0/);
   });
 
+  it('a forged goodbye (TTL 0, not signed) for a member is ignored and logged: the election still agrees', async () => {
+    fresh();
+    // An attacker on the link says goodbye for m1 every 100 ms; believed, it would keep m1 out
+    // of everyone's view, and no agreement would ever settle.
+    const flood = `const mdns = require('multicast-dns')({ interface: '${lan.hosts[3]?.ipv4 ?? ''}', bind: '0.0.0.0' });
+      setInterval(() => mdns.respond({ answers: [{ name: 'm1._muster._udp.local', type: 'TXT', ttl: 0, data: ['forged'] }] }), 100);`;
+    const forger = lan.spawnIn(lan.hosts[3] as NetnsHost, process.execPath, ['-e', flood]);
+    let forgerOutput = '';
+    forger.stderr?.on('data', (chunk: Buffer) => (forgerOutput += chunk.toString()));
+    running.add(forger);
+    try {
+      const runs = lan.hosts.slice(0, 3).map((host, index) => elect(host, settings(index, ['--expect', '3', '--action', action(), '--timeout', '15s'])));
+      assert.deepEqual(await Promise.all(runs.map((member) => member.exit)), [0, 0, 0], runs.map((member) => member.output()).join('\n---\n'));
+      assert.deepEqual(await lines(), [`m0 ${lan.hosts.slice(0, 3).map((host) => host.ipv4).join(' ')}`]);
+      assert.equal(forger.exitCode, null, `the forger runs: ${forgerOutput}`);
+      assert.match(runs[0]?.output() ?? '', /ignoring an mDNS goodbye that is not signed with this group's secret/, forgerOutput);
+    } finally {
+      forger.kill('SIGKILL');
+      running.delete(forger);
+    }
+  });
+
   it('a member that expects another count stops the election with an error naming it', async () => {
     fresh();
     const runs = lan.hosts.slice(0, 3).map((host, index) => elect(host, settings(index, ['--expect', index === 2 ? '4' : '3', '--action', action(), '--timeout', '10s'])));
