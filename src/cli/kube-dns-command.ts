@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { stringify } from 'yaml';
 import { MusterError } from '../core/errors.js';
 import { loggerFor, type GlobalOptions } from './context.js';
 
@@ -44,7 +45,6 @@ export function registerKubeDnsCommand(program: Command, globals: () => GlobalOp
         const shown = { format: loaded.format, notices: loaded.notices, config: redactSecrets(loaded.file) };
         if (options.json) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
         else {
-          const { stringify } = await import('yaml');
           for (const notice of loaded.notices) process.stderr.write(`notice: ${notice}\n`);
           process.stdout.write(`# ${loaded.path} (${loaded.format}): valid\n${stringify(shown.config)}`);
         }

@@ -36,5 +36,8 @@ export function kubeApiError(error: unknown, what: string, server: string): Must
 export function shortKubeError(error: unknown): string {
   const code = apiStatusCode(error);
   if (code === undefined) return error instanceof Error ? error.message : String(error);
-  return kubeApiError(error, 'request', 'the API server').message.replace(/^kube-dns: request at the API server: /, '');
+  const described = kubeApiError(error, 'request', 'the API server');
+  const line = described.message.replace(/^kube-dns: request at the API server: /, '');
+  // Refused credentials or RBAC never heal by retrying: the logged line says what to do.
+  return (code === 401 || code === 403) && described.hint !== undefined ? `${line} (${described.hint})` : line;
 }

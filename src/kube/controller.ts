@@ -147,6 +147,9 @@ export class KubeDnsController {
       request: (kind) => metrics.apiRequests.inc({ kind }),
       failure: () => metrics.sourceErrors.inc({ resource }),
       watchRestart: (reason) => metrics.watchRestarts.inc({ resource, reason }),
+      // The report says whether the API server answers (kuberoute wrote it on a ConnectionError
+      // too): a sync from the cache rewrites it, and changes nothing else.
+      health: () => this.changed([resource]),
     };
   }
 
@@ -328,8 +331,10 @@ export class KubeDnsController {
         status.lastSync = new Date(this.now()).toISOString();
         continue;
       }
-      result.summary.push(...round.plan.summary.filter((line) => /^(create|update|delete) /.test(line)).map((line) => `${write ? '' : 'would '}${line}`));
-      if (!write) continue;
+      // The lease is checked again before each zone: a sync can outlast a renewal.
+      const writeNow = write && this.options.isLeader();
+      result.summary.push(...round.plan.summary.filter((line) => /^(create|update|delete) /.test(line)).map((line) => `${writeNow ? '' : 'would '}${line}`));
+      if (!writeNow) continue;
       try {
         const provider = await this.options.providerFor(zone);
         const applied = await applyRound(provider, round);

@@ -38,6 +38,8 @@ export interface ReflectorHooks {
   /** A list or watch failed, or a watch had to be restarted. */
   failure(error: unknown, what: 'list' | 'watch'): void;
   watchRestart(reason: 'error' | 'gone' | 'closed'): void;
+  /** The list/watch went from working to failing or back (the report's apiserver_available). */
+  health?(healthy: boolean): void;
 }
 
 export interface ReflectorOptions<T> {
@@ -99,13 +101,19 @@ export class Reflector<T> {
     this.abort?.abort();
   }
 
+  private setHealthy(healthy: boolean): void {
+    if (this.healthy === healthy) return;
+    this.healthy = healthy;
+    this.options.hooks.health?.(healthy);
+  }
+
   private async relist(): Promise<void> {
     if (this.stopped) return;
     try {
       const { items, resourceVersion } = await this.listAll();
       this.replace(items);
       this.resourceVersion = resourceVersion;
-      this.healthy = true;
+      this.setHealthy(true);
       if (!this.synced) {
         this.synced = true;
         for (const resolve of this.syncedWaiters.splice(0)) resolve();
@@ -113,7 +121,7 @@ export class Reflector<T> {
       }
       this.watch();
     } catch (error) {
-      this.healthy = false;
+      this.setHealthy(false);
       this.options.hooks.failure(error, 'list');
       this.options.logger.warn({ resource: this.options.name, error: shortKubeError(error) }, 'kube-dns: list failed; retrying');
       this.retryLater(() => void this.relist());
@@ -160,12 +168,26 @@ export class Reflector<T> {
     const startedAt = Date.now();
     let events = 0;
     let gone = false;
+    let stale = false;
     const timeoutSeconds = (this.options.watchTimeoutSeconds ?? 300) + Math.floor(Math.random() * 60);
+    // The server ends the watch after timeoutSeconds; silence well past that means a dead
+    // connection, which TCP keepalive would notice only after minutes.
+    let deadline: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      if (deadline) clearTimeout(deadline);
+      deadline = setTimeout(() => {
+        stale = true;
+        this.abort?.abort();
+      }, (timeoutSeconds + 30) * 1000);
+      deadline.unref();
+    };
+    arm();
     this.options.hooks.request('watch');
     const params: Record<string, string | number | boolean | undefined> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds, fieldSelector: this.options.fieldSelector };
     const onEvent = (type: string, object: unknown): void => {
       if (this.stopped || gone) return;
       events += 1;
+      arm();
       if (type === 'ERROR') {
         const code = (object as { code?: number } | undefined)?.code;
         if (code === 410) {
@@ -182,6 +204,7 @@ export class Reflector<T> {
       this.apply(type, meta.namespace === '' ? meta.name : `${meta.namespace}/${meta.name}`, object);
     };
     const onDone = (error: unknown): void => {
+      if (deadline) clearTimeout(deadline);
       if (this.stopped) return;
       const status = (error as { statusCode?: number } | null)?.statusCode;
       if (gone || status === 410) {
@@ -191,8 +214,16 @@ export class Reflector<T> {
         void this.relist();
         return;
       }
+      if (stale) {
+        // No line for longer than the server's own timeout: the connection died without a word
+        // (a vanished peer sends no FIN). Resume as after a clean end.
+        this.options.hooks.watchRestart('error');
+        this.options.logger.warn({ resource: this.options.name }, 'kube-dns: watch silent past its timeout; resuming');
+        this.watch();
+        return;
+      }
       if (error !== null && error !== undefined && !isAbort(error)) {
-        this.healthy = false;
+        this.setHealthy(false);
         this.options.hooks.failure(error, 'watch');
         this.options.hooks.watchRestart('error');
         this.options.logger.warn({ resource: this.options.name, error: shortKubeError(error) }, 'kube-dns: watch failed; resuming from the last resourceVersion');
@@ -212,7 +243,7 @@ export class Reflector<T> {
       .watch(this.options.path, params, onEvent, onDone)
       .then((controller) => {
         this.abort = controller;
-        this.healthy = true;
+        this.setHealthy(true);
         // A 410 can arrive in the first chunk, before the controller is known here.
         if (this.stopped || gone) controller.abort();
       })
