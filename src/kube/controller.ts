@@ -282,8 +282,11 @@ export class KubeDnsController {
     // A zone not listed yet is listed before the failover states are fixed, so a Service first
     // seen in it starts from what the zone holds.
     const fresh = [...zones].filter((zone) => !this.zoneCache.has(zone));
-    if (fresh.length > 0 || resync) {
-      await Promise.all([...zones].filter((zone) => resync || !this.zoneCache.has(zone)).map((zone) => this.listZone(zone, result)));
+    // A standby lists a zone once (to know what a failover looks like there) and not at every
+    // resync: two replicas would double the provider's read calls (Route 53's throttling).
+    const relist = resync && this.options.isLeader();
+    if (fresh.length > 0 || relist) {
+      await Promise.all([...zones].filter((zone) => relist || !this.zoneCache.has(zone)).map((zone) => this.listZone(zone, result)));
       if (fresh.length > 0) output = this.compute(started);
     }
     this.states = output.states;
