@@ -54,7 +54,7 @@ export function registerElectCommand(program: Command, globals: () => GlobalOpti
     .option('--priority <n>', 'election id (the lowest leads; default: the first IPv4 address as an integer)')
     .option('--role <role>', 'announced role, e.g. master')
     .addOption(new Option('--family <family>', 'mDNS over').choices(['ipv4', 'ipv6', 'both']))
-    .option('--settle <duration>', 'nothing new for this long before agreeing (default 2s)')
+    .option('--settle <duration>', 'nothing new for this long before agreeing (default 1s)')
     .option('--timeout <duration>', 'give up without agreement after this (default 10m)')
     .option('--linger <duration>', 'the leader keeps answering this long after the action (default 10m)')
     .option('--port <port>', 'mDNS port (default 5353)')

@@ -4,31 +4,8 @@ import { isMusterError } from '../core/errors.js';
 import { parseKubeDnsText } from './config-load.js';
 import { parseIni } from './ini-file.js';
 import { formatReport, stateReport } from './report.js';
+import { README_EXAMPLE } from '../../test/support/kuberoute-readme.js';
 
-/** kuberoute's README example, byte for byte (its `namespace` key included). */
-export const README_EXAMPLE = `[kuberoute]
-kubeconfig_kind = serviceaccount
-port = 8081
-dns_backend = skydns
-domain_label = kuberoute_domain
-name_label = kuberoute_name
-failover_label = kuberoute_failover
-quota_label = kuberoute_quota
-namespace = default
-
-[skydns]
-# host of the etcd instance that skydns uses,
-# this is NOT THE SKYDNS HOST
-host = etcd.server.url
-port = 2379
-protocol = http
-
-[route53]
-# this section will be ignored.  you could use this
-# backend by activating it in the [kuberoute] section
-aws_access_key_id = 123456ABCDEF
-aws_secret_access_key = abcdefghijk12334677246
-`;
 
 describe('kuberoute INI', () => {
   it('reads configparser\'s syntax: key: value, comments, case-insensitive keys, continuation lines, %%', () => {

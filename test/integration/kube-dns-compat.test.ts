@@ -18,6 +18,7 @@ import { etcdKeys, portIsFree, spawnGroup, type GroupProcess } from '../support/
 import { startKubeDns, type KubeDnsProcess } from '../support/kube-dns-process.js';
 import { createNamespace, createNode, createPod, createService, deleteService, kubeClients, setLoadBalancerIngress, setPodReady, type KubeClients } from '../support/kube-objects.js';
 import { freePort, loopbackPrefix } from '../support/loopback.js';
+import { README_EXAMPLE } from '../support/kuberoute-readme.js';
 import { startS3rver, type S3rver } from '../support/s3rver.js';
 
 const ZONE = 'kube.muster.test.';
@@ -30,34 +31,6 @@ const nodeOf = (n: number) => NODES[n - 1] ?? NODES[0]!;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const contrib = join(root, 'contrib', 'kubernetes');
 
-/**
- * kuberoute's README example, byte for byte: the same text as README_EXAMPLE in
- * src/kube/kuberoute-ini.test.ts (copied, not imported: importing a test file would run its tests
- * here too; the first case checks the two are the same).
- */
-const README_EXAMPLE = `[kuberoute]
-kubeconfig_kind = serviceaccount
-port = 8081
-dns_backend = skydns
-domain_label = kuberoute_domain
-name_label = kuberoute_name
-failover_label = kuberoute_failover
-quota_label = kuberoute_quota
-namespace = default
-
-[skydns]
-# host of the etcd instance that skydns uses,
-# this is NOT THE SKYDNS HOST
-host = etcd.server.url
-port = 2379
-protocol = http
-
-[route53]
-# this section will be ignored.  you could use this
-# backend by activating it in the [kuberoute] section
-aws_access_key_id = 123456ABCDEF
-aws_secret_access_key = abcdefghijk12334677246
-`;
 
 const skip = !(await hasKubeApiServer()) ? 'needs etcd and a kube-apiserver (or Go to build one)' : !(await hasBind9()) ? 'needs BIND 9 (named) and dig' : false;
 
@@ -125,11 +98,6 @@ describe('muster kube-dns: kuberoute compatibility and deployment', { skip }, ()
     await waitFor('the SkyDNS etcd', async () => (await etcdctl(etcd.endpoints, ['endpoint', 'health'])).code === 0, 30_000);
     return etcd;
   }
-
-  it('the README example here is the one src/kube/kuberoute-ini.test.ts checks', async () => {
-    const unit = await readFile(join(root, 'src', 'kube', 'kuberoute-ini.test.ts'), 'utf8');
-    assert.ok(unit.includes(`export const README_EXAMPLE = \`${README_EXAMPLE}\`;`), 'the copy matches byte for byte');
-  });
 
   it('coredns-etcd on a real etcd: the SkyDNS layout with {"host": ip} values and ownership keys; a deleted Service\'s keys go, a hand-written key stays', async () => {
     const ns = 'skydns';
