@@ -44,7 +44,7 @@ export const electConfigSchema = z.strictObject({
     .describe('Election id: the lowest leads. Default zeroinit\'s: the first IPv4 address of the first interface as an integer (IPv6 only: its last 32 bits). Ties are broken at random.'),
   role: z.string().regex(/^[A-Za-z0-9._-]{0,32}$/).default('').describe('Announced to the others (and in MUSTER_MEMBERS), e.g. master.'),
   secret_file: absolutePath.describe('File with the group\'s shared secret (at least 16 bytes, e.g. `head -c 32 /dev/urandom | base64`), delivered by user-data: announcements not signed with it are ignored.'),
-  settle: duration.prefault('1s').describe('Agreement needs nothing new to appear for this long.'),
+  settle: duration.prefault('1s').describe('With more than expect members seen, agreement also needs nothing new to appear for this long (exactly expect members that all announce the same set agree at once).'),
   timeout: duration.prefault('10m').describe('Fewer than expect members (or no agreement) until then: exit 69 naming who was seen.'),
   linger: duration.prefault('10m').describe('After the action is done, the leader keeps answering for this long, so a late or rebooted member learns the election is over instead of starting one.'),
   announce_interval: duration.prefault('1s').describe('How often a member announces itself while the election runs (mDNS answers queries at once besides).'),

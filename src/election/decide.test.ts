@@ -21,9 +21,12 @@ function view(self: Member, peers: [string, PeerView][], over: Partial<ElectionV
 describe('the election decision', () => {
   const abc = membershipHash([a, b, c]);
 
-  it('waits until expect members are seen, then for the settle time, then for every member to announce the same membership', () => {
+  it('waits until expect members are seen and every member announces the same membership; with more than expect, for the settle time too', () => {
     assert.match(JSON.stringify(decide(view(b, [peer(a)]))), /2 of 3 members seen/);
-    assert.match(JSON.stringify(decide(view(b, [peer(a, { membership: abc }), peer(c, { membership: abc })], { lastChange: 9500 }))), /settling/);
+    // Exactly expect, all announcing this set: agreed at once, however recent the last arrival.
+    assert.equal(decide(view(b, [peer(a, { membership: abc }), peer(c, { membership: abc })], { lastChange: 9999 })).kind, 'agreed');
+    const abcd = membershipHash([a, b, c, d]);
+    assert.match(JSON.stringify(decide(view(b, [peer(a, { membership: abcd }), peer(c, { membership: abcd }), peer(d, { membership: abcd })], { lastChange: 9500 }))), /settling: 4 members seen/);
     const disagreeing = decide(view(b, [peer(a, { membership: abc }), peer(c, { membership: 'other' })]));
     assert.equal(disagreeing.kind, 'wait');
     assert.match(disagreeing.kind === 'wait' ? disagreeing.reason : '', /waiting for c to see the same 3 members/);

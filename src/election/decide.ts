@@ -40,8 +40,8 @@ export type Decision =
 
 /**
  * One step of the election, a pure function of what this member sees. Agreement, not silence:
- * a leader is chosen only when at least `expect` members are seen, nothing new appeared for the
- * settle time, and every one of them announces the same membership. Once a member has agreed,
+ * a leader is chosen only when at least `expect` members are seen, every one of them announces
+ * the same membership, and (with more than `expect`) nothing new appeared for the settle time. Once a member has agreed,
  * it announces the leader; a member that announced that same membership adopts it, so all who
  * agreed follow one leader, and one that never saw that membership is late.
  */
@@ -76,8 +76,12 @@ export function decide(view: ElectionView): Decision {
   const members = electionOrder([view.self, ...peers.map(memberOf)]);
   const membership = membershipHash(members);
   if (members.length < view.expect) return { kind: 'wait', reason: `${members.length} of ${view.expect} members seen`, membership, members };
+  // With exactly expect members, the unanimity below is the agreement: every one of them
+  // announcing this membership means every one sees this very set. Only with more than expect
+  // may the set still be growing (more masters than expected, booting over a few seconds): then
+  // it must stay still for the settle time first.
   const quiet = view.now - view.lastChange;
-  if (quiet < view.settleMs) return { kind: 'wait', reason: `settling: ${members.length} members seen, waiting ${view.settleMs} ms for no more to appear`, membership, members };
+  if (members.length > view.expect && quiet < view.settleMs) return { kind: 'wait', reason: `settling: ${members.length} members seen, waiting ${view.settleMs} ms for no more to appear`, membership, members };
   const disagreeing = peers.filter((peer) => peer.membership !== membership);
   if (disagreeing.length > 0) return { kind: 'wait', reason: `waiting for ${disagreeing.map((peer) => peer.name).join(', ')} to see the same ${members.length} members`, membership, members };
   const leader = members[0] as Member;
