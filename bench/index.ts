@@ -7,6 +7,7 @@ import { benchDnsSync } from './dns-sync.js';
 import { benchElect } from './elect.js';
 import { benchFormation, benchReplacement } from './formation.js';
 import { benchImages } from './images.js';
+import { benchKubeDns } from './kube-dns.js';
 import { benchRender } from './render.js';
 import { printRows } from './stats.js';
 import { benchSingleExecutable } from './single-executable.js';
@@ -32,3 +33,4 @@ if (want('swarm')) printRows('Docker Swarm formation (private engines)', await b
 if (want('agent')) printRows('muster agent: events, memory, etcd writes', await benchAgent());
 if (want('vsphere')) printRows('vSphere discovery (govmomi simulator)', await benchVsphere());
 if (want('certificates')) printRows('time to a valid node certificate at boot, per issuer', await benchCertificates());
+if (want('kube-dns')) printRows('muster kube-dns under load, against kuberoute\'s way (one kube-apiserver 1.20, BIND 9 rfc2136)', await benchKubeDns());
