@@ -10,29 +10,23 @@ import type { RbacV1Subject, V1ClusterRoleBinding, V1RoleBinding } from '@kubern
 import { parseAllDocuments, stringify } from 'yaml';
 import { runProgram } from '../../src/core/process.js';
 import { musterInvocation } from '../../src/local/muster-command.js';
-import { hasBind9, startBind9, type Bind9 } from '../support/bind9.js';
+import { startBind9, type Bind9 } from '../support/bind9.js';
 import { startStaticEtcd, type RunningEtcd } from '../support/etcd-process.js';
 import { etcdctl, waitFor } from '../support/etcdctl.js';
-import { hasKubeApiServer, startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver.js';
+import { startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver.js';
 import { etcdKeys, portIsFree, spawnGroup, type GroupProcess } from '../support/kube-dns-compat.js';
 import { startKubeDns, type KubeDnsProcess } from '../support/kube-dns-process.js';
 import { createNamespace, createNode, createPod, createService, deleteService, kubeClients, setLoadBalancerIngress, setPodReady, type KubeClients } from '../support/kube-objects.js';
+import { kubeDnsSkipReason, nodeOf, NODES, ZONE } from '../support/kube-dns-fixture.js';
 import { freePort, loopbackPrefix } from '../support/loopback.js';
 import { README_EXAMPLE } from '../support/kuberoute-readme.js';
 import { startS3rver, type S3rver } from '../support/s3rver.js';
 
-const ZONE = 'kube.muster.test.';
-const NODES = [
-  { name: 'node-1', internalIP: '10.0.0.1', externalIP: '203.0.113.1' },
-  { name: 'node-2', internalIP: '10.0.0.2', externalIP: '203.0.113.2' },
-  { name: 'node-3', internalIP: '10.0.0.3', externalIP: '203.0.113.3' },
-];
-const nodeOf = (n: number) => NODES[n - 1] ?? NODES[0]!;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const contrib = join(root, 'contrib', 'kubernetes');
 
 
-const skip = !(await hasKubeApiServer()) ? 'needs etcd and a kube-apiserver (or Go to build one)' : !(await hasBind9()) ? 'needs BIND 9 (named) and dig' : false;
+const skip = await kubeDnsSkipReason();
 
 /** The id muster gives one value under its name's key path (layout.ts): sha256 of "TYPE value", 16 hex digits. */
 const valueId = (type: string, value: string): string => createHash('sha256').update(`${type} ${value}`).digest('hex').slice(0, 16);

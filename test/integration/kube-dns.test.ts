@@ -4,22 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { hasBind9, startBind9, type Bind9 } from '../support/bind9.js';
+import { startBind9, type Bind9 } from '../support/bind9.js';
 import { waitFor } from '../support/etcdctl.js';
-import { hasKubeApiServer, startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver.js';
+import { startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver.js';
 import { startKubeDns, type KubeDnsProcess } from '../support/kube-dns-process.js';
 import { createNamespace, createNode, createPod, createService, deletePod, deleteService, kubeClients, patchServiceMetadata, setPodReady, type KubeClients } from '../support/kube-objects.js';
+import { kubeDnsSkipReason, nodeOf, NODES, ZONE } from '../support/kube-dns-fixture.js';
 import { freePort } from '../support/loopback.js';
 
-const ZONE = 'kube.muster.test.';
-const NODES = [
-  { name: 'node-1', internalIP: '10.0.0.1', externalIP: '203.0.113.1' },
-  { name: 'node-2', internalIP: '10.0.0.2', externalIP: '203.0.113.2' },
-  { name: 'node-3', internalIP: '10.0.0.3', externalIP: '203.0.113.3' },
-];
-const nodeOf = (n: number) => NODES[n - 1] ?? NODES[0]!;
 
-const skip = !(await hasKubeApiServer()) ? 'needs etcd and a kube-apiserver (or Go to build one)' : !(await hasBind9()) ? 'needs BIND 9 (named) and dig' : false;
+const skip = await kubeDnsSkipReason();
 
 // `muster kube-dns` against a real kube-apiserver 1.20 and a real BIND 9 (rfc2136): Services
 // created, pods made ready and moved through the API as a user (or kubelet) would, and the
