@@ -110,8 +110,8 @@ export class Reflector<T> {
   private async relist(): Promise<void> {
     if (this.stopped) return;
     try {
-      const { items, resourceVersion } = await this.listAll();
-      this.replace(items);
+      const { seen, resourceVersion } = await this.listAll();
+      this.replace(seen);
       this.resourceVersion = resourceVersion;
       this.setHealthy(true);
       if (!this.synced) {
@@ -128,27 +128,23 @@ export class Reflector<T> {
     }
   }
 
-  private async listAll(): Promise<{ items: unknown[]; resourceVersion: string | undefined }> {
-    const items: unknown[] = [];
+  /** Every page projected as it arrives: only one page of whole objects is alive at a time. */
+  private async listAll(): Promise<{ seen: Map<string, T>; resourceVersion: string | undefined }> {
+    const seen = new Map<string, T>();
     let continueToken: string | undefined;
     let resourceVersion: string | undefined;
     do {
       this.options.hooks.request('list');
       const page = await withTimeout(this.options.list({ limit: this.options.pageSize ?? 500, continueToken }), this.options.timeoutMs, `list ${this.options.name}`);
-      items.push(...page.items);
+      for (const raw of page.items) seen.set(storeKey(raw), this.options.project(raw));
       resourceVersion = page.resourceVersion;
       continueToken = page.continueToken;
     } while (continueToken !== undefined && continueToken !== '');
-    return { items, resourceVersion };
+    return { seen, resourceVersion };
   }
 
   /** The store becomes the list; the differences are delivered as relist changes. */
-  private replace(items: unknown[]): void {
-    const seen = new Map<string, T>();
-    for (const raw of items) {
-      const meta = metaOf(raw);
-      seen.set(meta.namespace === '' ? meta.name : `${meta.namespace}/${meta.name}`, this.options.project(raw));
-    }
+  private replace(seen: Map<string, T>): void {
     const changes: Change<T>[] = [];
     for (const [key, previous] of this.store) {
       if (!seen.has(key)) changes.push({ type: 'deleted', key, previous, current: undefined, relist: true });
@@ -198,10 +194,10 @@ export class Reflector<T> {
         this.options.logger.warn({ resource: this.options.name, status: object }, 'kube-dns: watch error event');
         return;
       }
-      const meta = metaOf(object);
-      if (meta.resourceVersion !== undefined) this.resourceVersion = meta.resourceVersion;
+      const { resourceVersion } = metaOf(object);
+      if (resourceVersion !== undefined) this.resourceVersion = resourceVersion;
       if (type === 'BOOKMARK') return;
-      this.apply(type, meta.namespace === '' ? meta.name : `${meta.namespace}/${meta.name}`, object);
+      this.apply(type, storeKey(object), object);
     };
     const onDone = (error: unknown): void => {
       if (deadline) clearTimeout(deadline);
@@ -274,6 +270,12 @@ export class Reflector<T> {
     const delay = Math.min(max, min * 2 ** Math.min(this.failures - 1, 16));
     this.timer = setTimeout(run, delay / 2 + Math.random() * (delay / 2));
   }
+}
+
+/** namespace/name, or the name of a cluster-scoped object (a Node). */
+function storeKey(raw: unknown): string {
+  const meta = metaOf(raw);
+  return meta.namespace === '' ? meta.name : `${meta.namespace}/${meta.name}`;
 }
 
 function isAbort(error: unknown): boolean {
