@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { CLASS, decodeMessage, encodeMessage } from '../src/dns/providers/rfc2136/message.js';
 import { TYPE_CODES } from '../src/dns/providers/rfc2136/rdata.js';
 import { startBind9, type Bind9 } from '../test/support/bind9.js';
@@ -239,6 +239,22 @@ async function hwmMiB(pid: number | undefined): Promise<number> {
 
 const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 
+/**
+ * The NODE_OPTIONS the shipped Deployment gives the controller (contrib/kubernetes/deployment.yaml),
+ * so the bench measures the memory the pod would use, not V8's defaults for this machine.
+ */
+async function deploymentNodeOptions(): Promise<string> {
+  const text = await readFile(fileURLToPath(new URL('../contrib/kubernetes/deployment.yaml', import.meta.url)), 'utf8');
+  interface Container { env?: { name: string; value?: string }[] }
+  for (const document of parseAllDocuments(text)) {
+    const manifest = document.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: Container[] } } } } | null;
+    if (manifest?.kind !== 'Deployment') continue;
+    const value = manifest.spec?.template?.spec?.containers?.[0]?.env?.find((entry) => entry.name === 'NODE_OPTIONS')?.value;
+    if (value !== undefined) return value;
+  }
+  throw new Error('contrib/kubernetes/deployment.yaml sets no NODE_OPTIONS for the controller');
+}
+
 export async function benchKubeDns(): Promise<Row[]> {
   const dir = await mkdtemp(join(tmpdir(), 'muster-bench-kube-dns-'));
   let server: KubeApiServer | undefined;
@@ -260,7 +276,8 @@ export async function benchKubeDns(): Promise<Row[]> {
     const { core } = kubeClients(server);
     const spawnedAt = Date.now();
     const start = performance.now();
-    kd = startKubeDns(await controllerConfig(dir, server, bind), await freePort(), ['--log-level', 'info']);
+    const nodeOptions = await deploymentNodeOptions();
+    kd = startKubeDns(await controllerConfig(dir, server, bind), await freePort(), ['--log-level', 'info'], { NODE_OPTIONS: nodeOptions });
     const controller = kd;
     await waitFor(
       'the first full sync',
@@ -351,7 +368,7 @@ export async function benchKubeDns(): Promise<Row[]> {
     const kuberoute = `kuberoute's way (poll every ${POLL_INTERVAL_S} s)`;
     return [
       {
-        what: `LOAD: ${loadText}. Start → first full sync (all ${SERVICES} names in DNS; watches synced after ${(watchesSyncedMs / 1000).toFixed(1)} s, ${initialWrites} UPDATE messages) vs kuberoute's first poll into an empty zone (list ${(firstPoll.listMs / 1000).toFixed(1)} s, compute ${(firstPoll.computeMs / 1000).toFixed(1)} s, ${firstPoll.dnsWrites} writes ${(firstPoll.writeMs / 1000).toFixed(1)} s)`,
+        what: `LOAD: ${loadText}; muster run with the Deployment's NODE_OPTIONS (${nodeOptions}). Start → first full sync (all ${SERVICES} names in DNS; watches synced after ${(watchesSyncedMs / 1000).toFixed(1)} s, ${initialWrites} UPDATE messages) vs kuberoute's first poll into an empty zone (list ${(firstPoll.listMs / 1000).toFixed(1)} s, compute ${(firstPoll.computeMs / 1000).toFixed(1)} s, ${firstPoll.dnsWrites} writes ${(firstPoll.writeMs / 1000).toFixed(1)} s)`,
         subject: 'muster kube-dns',
         baseline: kuberoute,
         subjectValue: firstSyncMs,

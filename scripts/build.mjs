@@ -15,6 +15,11 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  // Whitespace and syntax only, as the single executable: names stay, so stack traces still read
+  // (and map back with --enable-source-maps). Half the bytes to compile at every start, and half
+  // the heap a loaded chunk holds (kube-dns's client-node chunk: 21 → 14 MiB).
+  minifyWhitespace: true,
+  minifySyntax: true,
   define: buildConstants({ sea: false }),
   metafile: true,
   // ssh2's optional native addons (its crypto binding, cpu-features) are required in a try: left

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const BOOT_STEPS = ['guard', 'hostname', 'dns', 'pki', 'etcd', 'units', 'swarm'] as const;
 export type BootStep = (typeof BOOT_STEPS)[number];

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '../core/duration.js';
 
 export const ipAddress = z.string().refine((value) => isIP(value) !== 0, { message: 'not an IPv4 or IPv6 address' });

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One config problem: where it is and what to do about it. */
 export interface ConfigProblem {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath } from './common.js';
 import { agentConfigSchema } from '../agent/config-schema.js';
 import { eventsConfigSchema } from '../agent/events/config-schema.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { OWNER_ID_PATTERN } from './ownership.js';
 import { corednsEtcdSchema } from './providers/coredns-etcd/schema.js';
 import { rfc2136Schema } from './providers/rfc2136/schema.js';

@@ -1,6 +1,6 @@
 import type { PkiConfig } from '../pki/config-schema.js';
 import type { etcdConfigSchema } from './config-schema.js';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 type ParsedEtcd = z.infer<typeof etcdConfigSchema>;
 

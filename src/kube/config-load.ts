@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { problemsFromZod, renderProblems, type ConfigProblem } from '../config/issues.js';
 import { alternatives, schemaAt, type JsonSchema } from '../config/json-schema.js';
 import { parseYamlMapping } from '../config/yaml-mapping.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath, duration, port } from '../config/common.js';
 import { dnsConfigSchema, dnsProviderSchema } from '../dns/config-schema.js';
 import { OWNER_ID_PATTERN } from '../dns/ownership.js';

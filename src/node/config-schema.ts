@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** NodeReg's Base module: recognise an image-baking instance and do nothing else on it. */
 export const baseConfigSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath, duration, fileMode, owner } from '../config/common.js';
 import { acmeIssuerSchema } from './issuers/acme/schema.js';
 import { localCaIssuerSchema } from './issuers/local-ca/schema.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { problemsFromZod, renderProblems, type ConfigProblem } from '../config/issues.js';
 import { alternatives, schemaAt, type JsonSchema } from '../config/json-schema.js';
 import { checkConfig } from '../config/load.js';

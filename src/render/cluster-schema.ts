@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath, fileMode, owner } from '../config/common.js';
 
 // A role names files and the muster-<role>.target, so it is a DNS-label-like word.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath, duration, ipAddress, port } from '../config/common.js';
 
 /** Docker advises an odd number of managers, and no more than seven (raft gets slower with each). */

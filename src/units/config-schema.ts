@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath } from '../config/common.js';
 
 // systemd unit names: letters, digits and ":-_.\@", then a type muster can order and start.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath, duration } from '../../config/common.js';
 
 const webhookUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://hooks.slack.com/services/T000/B000/XXXX' });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const url = z.url({ message: 'must be a URL such as http://127.0.0.1:4566' });
 

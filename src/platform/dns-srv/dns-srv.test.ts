@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { runPlatformContract } from '../../../test/contract/platform-contract.js';
 import { hasBind9, startBind9, type Bind9 } from '../../../test/support/bind9.js';
 import { isMusterError, type MusterError } from '../../core/errors.js';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, ipAddress } from '../../config/common.js';
 
 /** etcd-bootstrap's default --srv-service. */

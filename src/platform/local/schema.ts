@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath } from '../../config/common.js';
 
 export const localPlatformSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath } from '../../config/common.js';
 import { electConfigSchema } from '../../election/config-schema.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Config of the coredns-etcd DNS provider: records for CoreDNS's etcd plugin, in the SkyDNS

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Config of the route53 DNS provider. Only zod here: the config schema imports it, and the AWS SDK

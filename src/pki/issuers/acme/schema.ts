@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath, duration, ipAddress, port } from '../../../config/common.js';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath } from '../../../config/common.js';
 
 /** Config of the local-ca issuer: a CA certificate and key in files on the node (`muster ca init` makes them). */
