@@ -83,9 +83,13 @@ export async function joinCluster(options: JoinOptions): Promise<JoinOutcome> {
 }
 
 async function stepsUnderLock(client: ClusterClient, options: JoinOptions, progress: JoinProgress): Promise<JoinOutcome> {
-  const discovery = await options.discover();
+  // Every node waiting for the lock waits for these reads too: the ones that do not depend on
+  // each other go out together.
+  const [discovery, firstList] = await Promise.all([options.discover(), client.memberList()]);
+  let list: Awaited<ReturnType<ClusterClient['memberList']>> | undefined = firstList;
   for (;;) {
-    const { clusterId, members } = await client.memberList();
+    const { clusterId, members } = list ?? (await client.memberList());
+    list = undefined;
     if (clusterId !== options.clusterId) {
       throw new MusterError(`the endpoints answered for cluster ${clusterId}, but the probes saw cluster ${options.clusterId}`, {
         code: 'ETCD_CLUSTER_CHANGED',
@@ -93,9 +97,9 @@ async function stepsUnderLock(client: ClusterClient, options: JoinOptions, progr
         hint: 'two clusters may be running; check `etcdctl member list` on each peer',
       });
     }
-    const alive = await membersAnswering(members, options.clusterId, options.probe);
+    const [alive, sightings] = await Promise.all([membersAnswering(members, options.clusterId, options.probe), readSightings(client)]);
     const now = Date.now();
-    const unstarted = await recordSightings(client, members, await readSightings(client), { self: options.self, now, graceMs: options.unstartedGraceMs });
+    const unstarted = await recordSightings(client, members, sightings, { self: options.self, now, graceMs: options.unstartedGraceMs });
     const step = planMembership({
       self: options.self,
       members,

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { describeError } from '../core/errors.js';
 import { parseMembersJson } from './members-json.js';
 import type { TlsMaterial } from './tls.js';
@@ -44,7 +45,7 @@ export function probePeer(target: ProbeTarget, options: ProbeOptions): Promise<P
       timeout: options.timeoutMs,
       headers: { accept: 'application/json' },
       agent: false,
-      ...(options.tls ? { ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key } : {}),
+      ...(options.tls ? { secureContext: secureContextFor(options.tls) } : {}),
     });
     const timer = setTimeout(() => {
       req.destroy();
@@ -80,6 +81,19 @@ export function probePeer(target: ProbeTarget, options: ProbeOptions): Promise<P
     });
     req.end();
   });
+}
+
+// One context per set of files: building one parses the CA, the chain and the private key, and a
+// boot probes every peer, several times while it waits for them.
+const secureContexts = new WeakMap<TlsMaterial, SecureContext>();
+
+function secureContextFor(tls: TlsMaterial): SecureContext {
+  let context = secureContexts.get(tls);
+  if (context === undefined) {
+    context = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
+    secureContexts.set(tls, context);
+  }
+  return context;
 }
 
 export function probeAll(targets: readonly ProbeTarget[], options: ProbeOptions): Promise<ProbeResult[]> {
