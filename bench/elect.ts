@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runProgram } from '../src/core/process.js';
@@ -15,6 +15,8 @@ interface Member {
   started: number;
   /** When it printed that it knows the leader (agreed, or finished). */
   knows: Promise<number>;
+  /** When its probing was over (its first "waiting" line): start-up and RFC 6762 probing done. */
+  probed: Promise<number>;
   exit: Promise<number>;
 }
 
@@ -22,16 +24,19 @@ function member(host: NetnsHost, args: readonly string[]): Member {
   const started = Date.now();
   const child = spawn('ip', ['netns', 'exec', host.namespace, process.execPath, cli, 'elect', '-i', 'eth0', '--log-level', 'error', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
+  let probedAt: ((at: number) => void) | undefined;
+  const probed = new Promise<number>((resolve) => (probedAt = resolve));
   const knows = new Promise<number>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
+      if (/elect: (waiting|agreed on)/.test(stderr)) probedAt?.(Date.now());
       if (/elect: (agreed on|.* finished the action)/.test(stderr)) resolve(Date.now());
     });
     child.on('close', (code) => reject(new Error(`elect ${args.join(' ')} exited ${code} before knowing the leader:\n${stderr}`)));
   });
   knows.catch(() => undefined);
   const exit = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-  return { started, knows, exit };
+  return { started, knows, probed, exit };
 }
 
 /**
@@ -55,16 +60,22 @@ export async function benchElect(): Promise<Row[]> {
   try {
     for (const count of [3, 5, 9]) {
       const samples: number[] = [];
+      const untilProbed: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         run += 1;
         const members = lan.hosts.slice(0, count).map((host, index) => member(host, settings(index, ['--expect', String(count)])));
         const lastStart = Math.max(...members.map((entry) => entry.started));
         const known = await Promise.all(members.map((entry) => entry.knows));
+        const probed = await Promise.all(members.map((entry) => entry.probed));
         await Promise.all(members.map((entry) => entry.exit));
         samples.push(Math.max(...known) - lastStart);
+        untilProbed.push(Math.max(...probed) - lastStart);
       }
+      // The split: every member's start-up (all of them share this machine's cores, as real hosts
+      // do not) and probing, then the announcements that make them agree.
+      const probedMs = median(untilProbed);
       rows.push({
-        what: `election, ${count} members started together: last start → every member knows the leader (median of ${ROUNDS}; p90 ${percentile(samples, 90).toFixed(0)} ms)`,
+        what: `election, ${count} members started together: last start → every member knows the leader (median of ${ROUNDS}; p90 ${percentile(samples, 90).toFixed(0)} ms; of which start-up and probing until the last member's probing was over ${probedMs.toFixed(0)} ms, ${(probedMs - 750).toFixed(0)} ms of it ${count} processes starting on ${availableParallelism()} cores)`,
         subject: 'muster elect',
         // Exactly expect members that all announce the same set agree at once (the settle only
         // applies with more than expect), so what every member must wait for is its probing.

@@ -3,37 +3,18 @@
 // and this machine's `node` binary, with the blob injected by postject. Nothing is downloaded.
 // Usage: node scripts/build-sea.mjs   → dist/muster-linux-x64
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { buildConstants } from './build-constants.mjs';
+import { etcdProtosPlugin } from './etcd3-protos-plugin.mjs';
 
 const require = createRequire(import.meta.url);
 const work = 'dist/sea';
 const output = 'dist/muster-linux-x64';
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
-
-/**
- * etcd3 reads its .proto files from disk at load time, and an executable has no node_modules:
- * the same definitions are compiled here to protobuf.js JSON and handed to proto-loader's
- * fromJSON, with the options etcd3 passes to loadSync.
- */
-const etcdProtos = {
-  name: 'etcd3-protos-inline',
-  setup(builder) {
-    builder.onLoad({ filter: /etcd3[\\/]lib[\\/]connection-pool\.js$/ }, (args) => {
-      const protobuf = require('protobufjs');
-      const rpc = join(require.resolve('etcd3/package.json'), '..', 'proto', 'rpc.proto');
-      const json = JSON.stringify(protobuf.loadSync(rpc).toJSON());
-      const source = readFileSync(args.path, 'utf8');
-      const call = '(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {';
-      if (!source.includes(call)) throw new Error('etcd3 no longer loads rpc.proto the way build-sea.mjs expects: update the plugin');
-      return { contents: source.replace(call, `(0, proto_loader_1.fromJSON)(${json}, {`), loader: 'js' };
-    });
-  },
-};
 
 await build({
   entryPoints: ['src/cli/main.ts'],
@@ -46,7 +27,7 @@ await build({
   minifyWhitespace: true,
   keepNames: true,
   define: buildConstants({ sea: true }),
-  plugins: [etcdProtos],
+  plugins: [etcdProtosPlugin],
   // ssh2's optional native addons are required in a try: without them it runs in pure JS.
   external: ['*.node'],
   // import.meta exists only in the ESM build; each use has a fallback for the executable.

@@ -1,4 +1,5 @@
 import type { NodeRecord } from './node-record.js';
+import { compareText } from '../core/compare-text.js';
 
 /** `muster nodes`: one line per node, sorted by role then name, columns aligned. */
 export function renderNodesTable(records: readonly NodeRecord[]): string {
@@ -10,5 +11,5 @@ export function renderNodesTable(records: readonly NodeRecord[]): string {
 }
 
 export function sortRecords(records: readonly NodeRecord[]): NodeRecord[] {
-  return [...records].sort((a, b) => a.role.localeCompare(b.role) || a.name.localeCompare(b.name));
+  return [...records].sort((a, b) => compareText(a.role, b.role) || compareText(a.name, b.name));
 }

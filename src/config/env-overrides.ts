@@ -1,4 +1,5 @@
 import { parse as parseYamlScalar } from 'yaml';
+import { compareText } from '../core/compare-text.js';
 
 export const ENV_PREFIX = 'MUSTER_';
 
@@ -19,7 +20,7 @@ export interface EnvOverrides {
 export function applyEnvOverrides(document: Record<string, unknown>, env: NodeJS.ProcessEnv, topLevelKeys: readonly string[]): EnvOverrides {
   const applied: string[] = [];
   const warnings: string[] = [];
-  for (const [name, raw] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, raw] of Object.entries(env).sort(([a], [b]) => compareText(a, b))) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
     const path = name.slice(ENV_PREFIX.length).toLowerCase().split('__').filter((part) => part !== '');
     const [top] = path;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compareText } from '../core/compare-text.js';
 
 /** One member as the election sees it. */
 export interface Member {
@@ -12,7 +13,7 @@ export interface Member {
 
 /** Election order: the lowest id first (zeroinit's rule), then the random tie-break, then the name. */
 export function electionOrder(members: readonly Member[]): Member[] {
-  return [...members].sort((a, b) => a.id - b.id || a.tiebreak.localeCompare(b.tiebreak) || a.name.localeCompare(b.name));
+  return [...members].sort((a, b) => a.id - b.id || compareText(a.tiebreak, b.tiebreak) || compareText(a.name, b.name));
 }
 
 /** What every member compares: the same set of members gives the same hash wherever it is computed. */

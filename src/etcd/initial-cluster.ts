@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Member } from './types.js';
+import { compareText } from '../core/compare-text.js';
 
 export interface InitialMember {
   name: string;
@@ -8,7 +9,7 @@ export interface InitialMember {
 
 /** Sorted by name so that every node computes the same string from the same peer set. */
 export function sortInitialCluster(members: readonly InitialMember[]): InitialMember[] {
-  return [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.peerUrl.localeCompare(b.peerUrl)));
+  return [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareText(a.peerUrl, b.peerUrl)));
 }
 
 export function formatInitialCluster(members: readonly InitialMember[]): string {

@@ -1,6 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import { isStarted, quorum, type Member, type SelfUrls } from './types.js';
 import type { UnstartedLearner } from './unstarted-sightings.js';
+import { compareText } from '../core/compare-text.js';
 
 /** The peers as a discovery taken under the join lock sees them. */
 export interface PeerView {
@@ -126,5 +127,5 @@ export function keepsQuorum(members: readonly Member[], member: Member, alive: R
 /** Dead before alive, learners before voters, then by name: the least harmful removal first. */
 function stalenessOrder(alive: ReadonlySet<string>) {
   return (a: Member, b: Member): number =>
-    Number(alive.has(a.id)) - Number(alive.has(b.id)) || Number(a.isLearner ? 0 : 1) - Number(b.isLearner ? 0 : 1) || label(a).localeCompare(label(b));
+    Number(alive.has(a.id)) - Number(alive.has(b.id)) || Number(a.isLearner ? 0 : 1) - Number(b.isLearner ? 0 : 1) || compareText(label(a), label(b));
 }

@@ -2,6 +2,7 @@ import { formatDuration } from '../core/duration.js';
 import type { LeaseSighting } from './lease-sightings.js';
 import { keepsQuorum } from './membership-plan.js';
 import type { Member } from './types.js';
+import { compareText } from '../core/compare-text.js';
 
 export interface ReconcileInput {
   members: readonly Member[];
@@ -40,7 +41,7 @@ const label = (member: Member): string => member.name || member.id;
 export function planReconcile(input: ReconcileInput): ReconcilePlan {
   const memberIds = new Set(input.members.map((member) => member.id));
   const plan: ReconcilePlan = { record: [], forget: [...input.sightings.keys()].filter((id) => !memberIds.has(id)), reasons: [] };
-  const candidates = [...input.members].sort((a, b) => Number(a.isLearner ? 0 : 1) - Number(b.isLearner ? 0 : 1) || label(a).localeCompare(label(b)));
+  const candidates = [...input.members].sort((a, b) => Number(a.isLearner ? 0 : 1) - Number(b.isLearner ? 0 : 1) || compareText(label(a), label(b)));
   for (const member of candidates) {
     const listed = member.peerURLs.some((url) => input.listed.has(url));
     const alive = input.alive.has(member.id);

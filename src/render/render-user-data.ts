@@ -4,6 +4,7 @@ import { renderCloudConfig, type RenderedPart } from './cloud-config.js';
 import { renderIgnition } from './ignition.js';
 import { nodeContent, type UserDataFormat } from './node-content.js';
 import type { RoleInput } from './role-input.js';
+import { compareText } from '../core/compare-text.js';
 
 /** EC2's limit on user-data, before base64 (other clouds allow as much or more). */
 export const DEFAULT_MAX_BYTES = 16384;
@@ -49,7 +50,7 @@ export function renderUserData(input: RoleInput, options: { format: UserDataForm
 }
 
 function overBudget(options: { format: UserDataFormat; maxBytes: number }, raw: number, compressed: number, parts: readonly RenderedPart[]): MusterError {
-  const largest = [...parts].sort((a, b) => b.bytes - a.bytes || a.label.localeCompare(b.label)).slice(0, 5);
+  const largest = [...parts].sort((a, b) => b.bytes - a.bytes || compareText(a.label, b.label)).slice(0, 5);
   return new MusterError(`the ${options.format} is ${raw} bytes, ${compressed} compressed: over the budget of ${options.maxBytes} bytes`, {
     code: 'RENDER_TOO_LARGE',
     kind: 'config',

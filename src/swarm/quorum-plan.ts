@@ -1,4 +1,5 @@
 import type { EngineNode } from './engine-types.js';
+import { compareText } from '../core/compare-text.js';
 
 /** Raft's majority of `managers` voters. */
 export function quorum(managers: number): number {
@@ -51,7 +52,7 @@ export function planStaleManagers(input: StaleManagerInput): StaleManagerPlan {
   const reachable = managers.filter(isReachableManager);
   const reachableHosts = new Set(reachable.map((node) => hostOf(node.ManagerStatus?.Addr ?? '')));
   const plan: StaleManagerPlan = { reasons: [] };
-  const candidates = [...managers].filter((node) => node.ID !== input.selfId && !isReachableManager(node)).sort((a, b) => label(a).localeCompare(label(b)));
+  const candidates = [...managers].filter((node) => node.ID !== input.selfId && !isReachableManager(node)).sort((a, b) => compareText(label(a), label(b)));
   for (const node of candidates) {
     const host = hostOf(node.ManagerStatus?.Addr ?? node.Status.Addr ?? '');
     const down = node.Status.State === 'down' && node.ManagerStatus?.Reachability === 'unreachable';

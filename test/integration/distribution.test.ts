@@ -63,7 +63,7 @@ describe('the single executable (dist/muster-linux-x64), with no Node.js on PATH
     assert.equal(existsSync(join(dir, 'root')), false, 'a dry run writes nothing');
   });
 
-  it('local up --nodes 3 forms a healthy etcd over TLS (x509, gRPC and every lazy module are inside), and local down stops it', async () => {
+  it('local up --nodes 3 forms a healthy etcd over TLS (x509, gRPC and every lazy module are inside), local add joins a fourth under the lock, and local down stops it', async () => {
     const sandbox = join(dir, 'local');
     const prefix = loopbackPrefix();
     const up = await run(['local', 'up', '--nodes', '3', '--dir', sandbox, '--ip-prefix', prefix]);
@@ -74,6 +74,13 @@ describe('the single executable (dist/muster-linux-x64), with no Node.js on PATH
       const view = JSON.parse(status.stdout) as { healthy: boolean; nodes: { state: string }[] };
       assert.equal(view.healthy, true);
       assert.deepEqual(view.nodes.map((node) => node.state), ['voter', 'voter', 'voter']);
+      // A join takes the lock, adds a learner and promotes it: etcd3's requests and answers with
+      // their snake_case fields (prev_kv, create_revision), as the protos compiled into the executable define them.
+      const add = await run(['local', 'add', '--dir', sandbox, '--json']);
+      assert.equal(add.code, 0, add.stderr);
+      const grown = JSON.parse((await run(['local', 'status', '--dir', sandbox, '--json'])).stdout) as { healthy: boolean; nodes: { state: string }[] };
+      assert.equal(grown.healthy, true);
+      assert.deepEqual(grown.nodes.map((node) => node.state), ['voter', 'voter', 'voter', 'voter']);
     } finally {
       const down = await run(['local', 'down', '--dir', sandbox]);
       assert.equal(down.code, 0, down.stderr);
