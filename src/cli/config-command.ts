@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { configJsonSchema } from '../config/json-schema.js';
-import { loadConfigFile } from '../config/load.js';
-import { configNotes } from '../config/notes.js';
 import { configPath, type GlobalOptions } from './context.js';
 
 export function registerConfigCommands(program: Command, globals: () => GlobalOptions): void {
@@ -10,6 +7,7 @@ export function registerConfigCommands(program: Command, globals: () => GlobalOp
     .command('check')
     .description('validate the config file: every problem is listed with its path and a hint')
     .action(async () => {
+      const [{ loadConfigFile }, { configNotes }] = await Promise.all([import('../config/load.js'), import('../config/notes.js')]);
       const loaded = await loadConfigFile(configPath(globals()));
       const lines = [`${loaded.path}: OK`, `platform: ${loaded.config.platform.type}`, `root: ${loaded.config.root}`];
       for (const note of [...loaded.aliasNotes, ...configNotes(loaded.config)]) lines.push(`note: ${note}`);
@@ -19,7 +17,8 @@ export function registerConfigCommands(program: Command, globals: () => GlobalOp
   config
     .command('schema')
     .description('print the JSON Schema of the config file (for editors: yaml-language-server)')
-    .action(() => {
+    .action(async () => {
+      const { configJsonSchema } = await import('../config/json-schema.js');
       process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     });
 }

@@ -1,9 +1,7 @@
 import { Option, type Command } from 'commander';
-import { loadConfigFile } from '../config/load.js';
 import { createLogger } from '../core/logger.js';
 import { MusterError } from '../core/errors.js';
-import { problemsFromZod, renderProblems } from '../config/issues.js';
-import { electConfigSchema, type ElectConfig } from '../election/config-schema.js';
+import type { ElectConfig } from '../election/config-schema.js';
 import { underRoot } from '../core/root-path.js';
 import type { GlobalOptions } from './context.js';
 
@@ -117,7 +115,12 @@ async function electSettings(flags: ElectFlags, options: GlobalOptions): Promise
   const path = options.config ?? process.env['MUSTER_CONFIG'];
   let base: Record<string, unknown> = {};
   let root = '/';
+  // A member started from user-data often has no config file, only flags: then neither YAML nor
+  // the whole config's schema is loaded, only the elect section's (every member starts at once,
+  // and on a small machine they share its cores).
+  const [{ electConfigSchema }, { problemsFromZod, renderProblems }] = await Promise.all([import('../election/config-schema.js'), import('../config/issues.js')]);
   if (path !== undefined) {
+    const { loadConfigFile } = await import('../config/load.js');
     const loaded = await loadConfigFile(path);
     root = loaded.config.root;
     base = { ...(loaded.config.elect ?? {}) };

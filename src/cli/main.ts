@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// First: it configures zod before any schema is built.
-import '../core/zod-jitless.js';
 import { Command } from 'commander';
 import { registerAgentCommands } from './agent-command.js';
 import { registerBootCommand, registerSwarmCommand } from './boot-command.js';

@@ -7,7 +7,7 @@ import { configSchema, configSections, type Config } from './schema.js';
 import { applySeedAliases } from './seed-aliases.js';
 import { parseYamlMapping } from './yaml-mapping.js';
 
-export const DEFAULT_CONFIG_PATH = '/etc/muster/muster.yaml';
+export { DEFAULT_CONFIG_PATH } from './default-path.js';
 
 export interface LoadedConfig {
   config: Config;
