@@ -6,6 +6,7 @@ import { musterInvocation } from '../src/local/muster-command.js';
 import { viewCluster } from '../src/local/health.js';
 import { sandboxDown, sandboxReplace, sandboxUp } from '../src/local/sandbox.js';
 import { startStaticEtcd } from '../test/support/etcd-process.js';
+import { makeStaticEtcdPki } from '../test/support/static-etcd-pki.js';
 import { clusterHealthy, waitFor } from '../test/support/etcdctl.js';
 import { loopbackPrefix } from '../test/support/loopback.js';
 import { median, percentile, type Row } from './stats.js';
@@ -22,15 +23,23 @@ const ETCD_RECONFIGURATION_WAIT_MS = 5000;
  * is detected exactly as `muster local up` detects it (every member a started voter with a
  * leader, polled every 100 ms), then confirmed once with etcdctl, so both sides are timed alike.
  */
-async function timeStatic(size: number): Promise<number> {
+async function timeStatic(size: number, tls = false): Promise<number> {
+  const prefix = loopbackPrefix();
+  // With TLS, the certificates are made first and not timed: an operator's files, ready at boot.
+  const pkiDir = tls ? await mkdtemp(join(tmpdir(), 'muster-bench-static-pki-')) : undefined;
+  const pki = pkiDir === undefined ? undefined : await makeStaticEtcdPki(pkiDir, Array.from({ length: size }, (_, i) => `${prefix}.${i + 1}`));
   const start = Date.now();
-  const cluster = await startStaticEtcd({ prefix: loopbackPrefix(), size });
+  const cluster = await startStaticEtcd({ prefix, size, ...(pki ? { tls: pki } : {}) });
   try {
-    await waitFor('static cluster healthy', async () => (await viewCluster(cluster.members)).healthy, 60_000);
-    await waitFor('static cluster healthy', () => clusterHealthy(cluster.endpoints), 60_000);
+    const first = pki?.members.get(`${prefix}.1`);
+    const material = pki && first ? { ca: await readFile(pki.caFile), cert: await readFile(first.certFile), key: await readFile(first.keyFile) } : undefined;
+    const etcdctlTls = pki && first ? { cacert: pki.caFile, cert: first.certFile, key: first.keyFile } : undefined;
+    await waitFor('static cluster healthy', async () => (await viewCluster(cluster.members, material)).healthy, 60_000);
+    await waitFor('static cluster healthy', () => clusterHealthy(cluster.endpoints, etcdctlTls), 60_000);
     return Date.now() - start;
   } finally {
     await cluster.stop();
+    if (pkiDir !== undefined) await rm(pkiDir, { recursive: true, force: true });
   }
 }
 
@@ -64,10 +73,12 @@ export async function benchFormation(): Promise<Row[]> {
     const musterTimes: number[] = [];
     const staticTimes: number[] = [];
     const tlsTimes: number[] = [];
+    const staticTlsTimes: number[] = [];
     for (let round = 0; round < FORMATION_ROUNDS; round++) {
       staticTimes.push(await timeStatic(size));
       musterTimes.push(await timeMuster(size, false));
       tlsTimes.push(await timeMuster(size, true));
+      staticTlsTimes.push(await timeStatic(size, true));
     }
     // Distributions, not one median: etcd's elections make single runs swing by seconds.
     for (const p of [50, 90]) {
@@ -90,6 +101,17 @@ export async function benchFormation(): Promise<Row[]> {
         baselineValue: percentile(musterTimes, p),
         unit: 'ms',
         target: '≤ 1.2×',
+      });
+    }
+    // What TLS costs etcd itself, with no muster: the part of the row above muster cannot remove.
+    for (const p of [50, 90]) {
+      rows.push({
+        what: `  etcd's own TLS cost: ${size} static members over TLS (openssl certificates made beforehand, client-cert auth) vs static over plain http, p${p} of ${FORMATION_ROUNDS}`,
+        subject: 'static TLS',
+        baseline: 'static plain',
+        subjectValue: percentile(staticTlsTimes, p),
+        baselineValue: percentile(staticTimes, p),
+        unit: 'ms',
       });
     }
   }

@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { stringify } from 'yaml';
 import { MusterError } from '../core/errors.js';
 import { loggerFor, type GlobalOptions } from './context.js';
 
@@ -45,7 +46,6 @@ export function registerKubeDnsCommand(program: Command, globals: () => GlobalOp
         if (options.json) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
         else {
           for (const notice of loaded.notices) process.stderr.write(`notice: ${notice}\n`);
-          const { stringify } = await import('yaml');
           process.stdout.write(`# ${loaded.path} (${loaded.format}): valid\n${stringify(shown.config)}`);
         }
         return;

@@ -10,14 +10,14 @@ import type { RbacV1Subject, V1ClusterRoleBinding, V1RoleBinding } from '@kubern
 import { parseAllDocuments, stringify } from 'yaml';
 import { runProgram } from '../../src/core/process.js';
 import { musterInvocation } from '../../src/local/muster-command.js';
-import { startBind9, type Bind9 } from '../support/bind9.js';
+import type { Bind9 } from '../support/bind9.js';
 import { startStaticEtcd, type RunningEtcd } from '../support/etcd-process.js';
 import { etcdctl, waitFor } from '../support/etcdctl.js';
-import { startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver.js';
+import type { KubeApiServer } from '../support/kube-apiserver.js';
 import { etcdKeys, portIsFree, spawnGroup, type GroupProcess } from '../support/kube-dns-compat.js';
 import { startKubeDns, type KubeDnsProcess } from '../support/kube-dns-process.js';
 import { createNamespace, createNode, createPod, createService, deleteService, kubeClients, setLoadBalancerIngress, setPodReady, type KubeClients } from '../support/kube-objects.js';
-import { kubeDnsSkipReason, nodeOf, NODES, ZONE } from '../support/kube-dns-fixture.js';
+import { kubeDnsSkipReason, nodeOf, NODES, startApiServerAndBind, ZONE } from '../support/kube-dns-fixture.js';
 import { freePort, loopbackPrefix } from '../support/loopback.js';
 import { README_EXAMPLE } from '../support/kuberoute-readme.js';
 import { startS3rver, type S3rver } from '../support/s3rver.js';
@@ -44,7 +44,7 @@ describe('muster kube-dns: kuberoute compatibility and deployment', { skip }, ()
   const cleanups: (() => Promise<unknown>)[] = [];
 
   before(async () => {
-    [server, bind] = await Promise.all([startKubeApiServer(), startBind9({ zone: ZONE })]);
+    ({ server, bind } = await startApiServerAndBind());
     admin = kubeClients(server);
     dir = await mkdtemp(join(tmpdir(), 'muster-kube-dns-compat-'));
     for (const node of NODES) await createNode(admin.core, node.name, node);

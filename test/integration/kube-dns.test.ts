@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { startBind9, type Bind9 } from '../support/bind9.js';
+import type { Bind9 } from '../support/bind9.js';
 import { waitFor } from '../support/etcdctl.js';
-import { startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver.js';
+import type { KubeApiServer } from '../support/kube-apiserver.js';
 import { startKubeDns, type KubeDnsProcess } from '../support/kube-dns-process.js';
 import { createNamespace, createNode, createPod, createService, deletePod, deleteService, kubeClients, patchServiceMetadata, setPodReady, type KubeClients } from '../support/kube-objects.js';
-import { kubeDnsSkipReason, nodeOf, NODES, ZONE } from '../support/kube-dns-fixture.js';
+import { kubeDnsSkipReason, nodeOf, NODES, startApiServerAndBind, ZONE } from '../support/kube-dns-fixture.js';
 import { freePort } from '../support/loopback.js';
 
 
@@ -26,7 +26,7 @@ describe('muster kube-dns', { skip }, () => {
   const running: KubeDnsProcess[] = [];
 
   before(async () => {
-    [server, bind] = await Promise.all([startKubeApiServer(), startBind9({ zone: ZONE })]);
+    ({ server, bind } = await startApiServerAndBind());
     admin = kubeClients(server);
     dir = await mkdtemp(join(tmpdir(), 'muster-kube-dns-'));
     for (const node of NODES) await createNode(admin.core, node.name, node);

@@ -80,7 +80,9 @@ export async function startBind9(options: Bind9Options = {}): Promise<Bind9> {
     const keys = Object.fromEntries(extra.map((k) => [k.key.name, k.key]));
     const server = makeServer({ port, zone, dir, key, keys, child });
     if (await waitUntilAnswering(server, child, () => /address in use/i.test(log))) return server;
-    await server.stop().catch(() => undefined);
+    // Only this named: the next attempt writes its named.conf into the same directory (server.stop
+    // would remove it, and the retry then failed with ENOENT).
+    await stopNamed(child);
     if (attempt >= 4 || !/address in use/i.test(log)) {
       await rm(dir, { recursive: true, force: true });
       throw new Error(`named did not start on 127.0.0.1:${port}:\n${log.split('\n').slice(-15).join('\n')}`);
@@ -122,11 +124,15 @@ function makeServer(opts: { port: number; zone: string; dir: string; key: Bind9K
       if (result.code !== 0) throw new Error(`nsupdate failed (${result.code}): ${result.stderr}${result.stdout}`);
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      if (child.pid !== undefined) await waitForExit(child.pid, 10_000);
+      await stopNamed(child);
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function stopNamed(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  if (child.pid !== undefined) await waitForExit(child.pid, 10_000);
 }
 
 async function waitUntilAnswering(server: Bind9, child: ChildProcess, portTaken: () => boolean): Promise<boolean> {
