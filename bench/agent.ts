@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Etcd3 } from 'etcd3';
 import { musterInvocation } from '../src/local/muster-command.js';
+import { rssMiB } from './proc-stats.js';
 import { startStaticEtcd, stopProcesses, type RunningEtcd } from '../test/support/etcd-process.js';
 import { clusterHealthy, waitFor } from '../test/support/etcdctl.js';
 import { loopbackPrefix } from '../test/support/loopback.js';
@@ -63,14 +64,6 @@ function startAgent(config: string): Agent {
   let log = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log = (log + chunk).slice(-50_000)));
   return { child, log: () => log };
-}
-
-/** VmRSS of a running process, in MiB. */
-async function rssMiB(pid: number | undefined): Promise<number> {
-  const status = await readFile(`/proc/${pid ?? 0}/status`, 'utf8');
-  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (kib === undefined) throw new Error(`no VmRSS for pid ${pid ?? '?'}`);
-  return Number(kib) / 1024;
 }
 
 interface Counters {

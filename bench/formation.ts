@@ -9,6 +9,7 @@ import { startStaticEtcd } from '../test/support/etcd-process.js';
 import { makeStaticEtcdPki } from '../test/support/static-etcd-pki.js';
 import { clusterHealthy, waitFor } from '../test/support/etcdctl.js';
 import { loopbackPrefix } from '../test/support/loopback.js';
+import { logTime } from './proc-stats.js';
 import { median, percentile, type Row } from './stats.js';
 
 // etcd elections take 0.25-2.6 s at random (PEERS.md), so medians need several rounds, and a
@@ -116,16 +117,6 @@ export async function benchFormation(): Promise<Row[]> {
     }
   }
   return rows;
-}
-
-/** When a node's log first has `message` (pino's JSON lines carry the time in ms). */
-function logTime(log: string, message: string): number {
-  for (const line of log.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    const entry = JSON.parse(line) as { time?: number; msg?: string };
-    if (entry.msg === message && typeof entry.time === 'number') return entry.time;
-  }
-  return NaN;
 }
 
 /** The survivors' reconcile, as their timer runs it, with a 1 s etcd.stale_after: until the old member is gone. */

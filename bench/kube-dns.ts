@@ -17,6 +17,7 @@ import { startKubeDns, type KubeDnsProcess } from '../test/support/kube-dns-proc
 import { createNamespace, createNode, createPod, createService, kubeClients, setPodReady } from '../test/support/kube-objects.js';
 import { freePort } from '../test/support/loopback.js';
 import type { PollConfig, PollResult } from './kuberoute-poll.js';
+import { cpuMs, hwmMiB, logTime, rssMiB } from './proc-stats.js';
 import { median, percentile, type Row } from './stats.js';
 
 /**
@@ -63,13 +64,6 @@ async function pool(count: number, concurrency: number, run: (index: number) => 
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-}
-
-async function rssMiB(pid: number | undefined): Promise<number> {
-  const status = await readFile(`/proc/${pid ?? 0}/status`, 'utf8');
-  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (kib === undefined) throw new Error(`no VmRSS for pid ${pid ?? '?'}`);
-  return Number(kib) / 1024;
 }
 
 /** The A values of a name, asked of BIND over UDP in-process (no dig spawned per poll). */
@@ -184,19 +178,6 @@ async function controllerConfig(dir: string, server: KubeApiServer, bind: Bind9)
   return file;
 }
 
-/** When the controller logged `message` (pino's epoch ms), or NaN. */
-function loggedAt(log: string, message: string): number {
-  for (const line of log.split('\n')) {
-    if (!line.includes(message)) continue;
-    try {
-      return (JSON.parse(line) as { time: number }).time;
-    } catch {
-      // not a JSON line
-    }
-  }
-  return NaN;
-}
-
 interface Counters {
   list: number;
   watch: number;
@@ -223,18 +204,6 @@ async function heapText(kd: KubeDnsProcess): Promise<string> {
   const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
   const [used, total, external] = await Promise.all([kd.metric('muster_kube_dns_nodejs_heap_size_used_bytes'), kd.metric('muster_kube_dns_nodejs_heap_size_total_bytes'), kd.metric('muster_kube_dns_nodejs_external_memory_bytes')]);
   return `V8 heap used ${mib(used)} of ${mib(total)} MiB, external ${mib(external)} MiB`;
-}
-
-/** CPU time (user + system) a process has used, in ms (/proc/PID/stat, 100 ticks a second). */
-async function cpuMs(pid: number | undefined): Promise<number> {
-  const stat = await readFile(`/proc/${pid ?? 0}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-async function hwmMiB(pid: number | undefined): Promise<number> {
-  const status = await readFile(`/proc/${pid ?? 0}/status`, 'utf8');
-  return Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN) / 1024;
 }
 
 const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
@@ -290,7 +259,7 @@ export async function benchKubeDns(): Promise<Row[]> {
     const peakStartMiB = await hwmMiB(kd.child.pid);
     const rssFirst = await rssMiB(kd.child.pid);
     const heapFirst = await heapText(kd);
-    const watchesSyncedMs = loggedAt(kd.log(), 'kube-dns: every watch synced') - spawnedAt;
+    const watchesSyncedMs = logTime(kd.log(), 'kube-dns: every watch synced') - spawnedAt;
     const published = (await bind.axfr()).filter((set) => set.type === 'A' && set.name.startsWith('svc-')).length;
     if (published !== SERVICES) throw new Error(`after the first sync the zone holds ${published} of the ${SERVICES} names`);
     const initialWrites = await kd.metric('muster_kube_dns_dns_write_calls_total');
