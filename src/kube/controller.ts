@@ -7,7 +7,7 @@ import type { KubeDnsFile } from './config-schema.js';
 import { computeDesired, type ServiceState } from './desired.js';
 import type { FailoverState } from './failover.js';
 import type { KubeAccess } from './kube-config.js';
-import type { KubeDnsMetrics } from './metrics.js';
+import { recordPublished, type KubeDnsMetrics } from './metrics.js';
 import { nodeInfo, podInfo, serviceInfo, type NodeInfo, type PodInfo, type ServiceInfo } from './objects.js';
 import { PodIndex } from './pod-index.js';
 import { Reflector, type Change, type ListPage } from './reflector.js';
@@ -336,7 +336,8 @@ export class KubeDnsController {
       }
       // The lease is checked again before each zone: a sync can outlast a renewal.
       const writeNow = write && this.options.isLeader();
-      result.summary.push(...round.plan.summary.filter((line) => /^(create|update|delete) /.test(line)).map((line) => `${writeNow ? '' : 'would '}${line}`));
+      const changeLines = round.plan.summary.filter((line) => /^(create|update|delete) /.test(line));
+      result.summary.push(...changeLines.map((line) => `${writeNow ? '' : 'would '}${line}`));
       if (!writeNow) continue;
       try {
         const provider = await this.options.providerFor(zone);
@@ -351,17 +352,12 @@ export class KubeDnsController {
         this.zoneCache.set(zone, applyToSnapshot(current, round.changes));
         status.lastSync = new Date(this.now()).toISOString();
         status.lastError = undefined;
-        logger.info({ zone, reason, changes: round.plan.summary.filter((line) => /^(create|update|delete) /.test(line)), writeCalls: applied.writeCalls }, 'kube-dns: zone updated');
+        logger.info({ zone, reason, changes: changeLines, writeCalls: applied.writeCalls }, 'kube-dns: zone updated');
       } catch (error) {
         allZonesOk = false;
         // The zone is not what the cache says (someone wrote it) or the write failed: list it
         // again on the next round, which comes soon.
-        this.zoneCache.delete(zone);
-        metrics.registryErrors.inc({ zone });
-        status.lastError = describeError(error);
-        result.errors.push(`${zone}: ${describeError(error)}`);
-        logger.warn({ zone, error: describeError(error), hint: isZoneChanged(error) ? 'the zone changed while muster wrote it; planning again' : undefined }, 'kube-dns: zone not updated');
-        this.retrySoon();
+        this.zoneFailed(zone, result, error, 'kube-dns: zone not updated', isZoneChanged(error) ? 'the zone changed while muster wrote it; planning again' : undefined);
       }
     }
     for (const zone of zones) this.statusOf(zone).records = (output.desired.get(zone) ?? []).length;
@@ -372,13 +368,7 @@ export class KubeDnsController {
     }
     metrics.conflicts.set(conflicts);
     metrics.syncDuration.observe((this.now() - started) / 1000);
-    metrics.failoverActive.reset();
-    const published = { addresses: 0, failover: 0, none: 0 };
-    for (const service of output.services) {
-      published[service.published] += 1;
-      if (service.published === 'failover') metrics.failoverActive.set({ name: service.name }, 1);
-    }
-    for (const [key, value] of Object.entries(published)) metrics.servicesPublished.set({ published: key }, value);
+    recordPublished(metrics, output.services);
     if (leader) await this.writeReport(result);
     return result;
   }
@@ -389,18 +379,22 @@ export class KubeDnsController {
   }
 
   private async listZone(zone: string, result: SyncResult): Promise<void> {
-    const status = this.statusOf(zone);
     try {
       const provider = await this.options.providerFor(zone);
       this.zoneCache.set(zone, await provider.list());
     } catch (error) {
-      this.zoneCache.delete(zone);
-      this.options.metrics.registryErrors.inc({ zone });
-      status.lastError = describeError(error);
-      result.errors.push(`${zone}: ${describeError(error)}`);
-      this.options.logger.warn({ zone, error: describeError(error) }, 'kube-dns: cannot list the zone; its records stay as they are');
-      this.retrySoon();
+      this.zoneFailed(zone, result, error, 'kube-dns: cannot list the zone; its records stay as they are');
     }
+  }
+
+  /** A zone's list or write failed: forget what the cache held of it, say so, and try again soon. */
+  private zoneFailed(zone: string, result: SyncResult, error: unknown, message: string, hint?: string): void {
+    this.zoneCache.delete(zone);
+    this.options.metrics.registryErrors.inc({ zone });
+    this.statusOf(zone).lastError = describeError(error);
+    result.errors.push(`${zone}: ${describeError(error)}`);
+    this.options.logger.warn({ zone, error: describeError(error), ...(hint === undefined ? {} : { hint }) }, message);
+    this.retrySoon();
   }
 
   private statusOf(zone: string): ZoneStatus {

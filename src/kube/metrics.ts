@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ServiceState } from './desired.js';
 
 /**
  * kube-dns's Prometheus metrics. Where external-dns has a metric that means the same, its name
@@ -27,4 +28,15 @@ export function createMetrics() {
     servicesPublished: new Gauge({ name: `${prefix}services`, help: 'Selected Services, by what their name holds (addresses, failover, none).', labelNames: ['published'], registers: [registry] }),
     conflicts: new Gauge({ name: `${prefix}conflicts`, help: 'Desired record sets left alone because someone else owns the name (the last sync).', registers: [registry] }),
   };
+}
+
+/** What every selected Service's name holds after a sync: the per-kind counts and the failovers in force. */
+export function recordPublished(metrics: KubeDnsMetrics, services: readonly ServiceState[]): void {
+  metrics.failoverActive.reset();
+  const published: Record<ServiceState['published'], number> = { addresses: 0, failover: 0, none: 0 };
+  for (const service of services) {
+    published[service.published] += 1;
+    if (service.published === 'failover') metrics.failoverActive.set({ name: service.name }, 1);
+  }
+  for (const [key, value] of Object.entries(published)) metrics.servicesPublished.set({ published: key }, value);
 }
