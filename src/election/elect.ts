@@ -3,6 +3,7 @@ import { MusterError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { runAction } from './action.js';
 import { decodeAnnouncement, encodeAnnouncement, type Announcement, type MemberState } from './announcement.js';
+import { clockSkewMs, isOlderThan } from './announcement-age.js';
 import type { ElectConfig } from './config-schema.js';
 import { decide, type Agreement, type Decision, type PeerView } from './decide.js';
 import { readOwnHostKeyFingerprint } from './ssh/host-key-fingerprint.js';
@@ -112,19 +113,22 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
   let lastAnnounceTime = 0;
   let lastProgress = '';
 
+  // Logged once per sender and reason: an intruder or a misconfigured member, not a reason to stop.
+  const warnOnce = (key: string, fields: Record<string, unknown>, message: string): void => {
+    if (!rejected.has(key)) logger.warn(fields, message);
+    rejected.add(key);
+  };
+
   transport.on('txt', (instance, strings) => {
     const decoded = decodeAnnouncement(instance, strings, secret);
     if (!decoded.ok) {
-      // Logged once per sender and reason: an intruder or a misconfigured member, not a reason to stop.
-      if (!rejected.has(`${instance}/${decoded.reason}`)) logger.warn({ instance, reason: decoded.reason }, 'ignoring an mDNS announcement that is not signed with this group\'s secret');
-      rejected.add(`${instance}/${decoded.reason}`);
+      warnOnce(`${instance}/${decoded.reason}`, { instance, reason: decoded.reason }, 'ignoring an mDNS announcement that is not signed with this group\'s secret');
       return;
     }
     const announcement = decoded.announcement;
-    const skew = Math.abs(Date.now() / 1000 - announcement.time) * 1000;
+    const skew = clockSkewMs(announcement, Date.now());
     if (skew > config.max_clock_skew) {
-      if (!rejected.has(`${instance}/stale`)) logger.warn({ instance, skewSeconds: Math.round(skew / 1000) }, 'ignoring a signed announcement too far from this clock (a replay, or a clock to fix)');
-      rejected.add(`${instance}/stale`);
+      warnOnce(`${instance}/stale`, { instance, skewSeconds: Math.round(skew / 1000) }, 'ignoring a signed announcement too far from this clock (a replay, or a clock to fix)');
       return;
     }
     if (announcement.group !== config.group) {
@@ -132,7 +136,7 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
       return;
     }
     const previous = peers.get(instance);
-    if (previous !== undefined && (announcement.time < previous.announcement.time || (announcement.time === previous.announcement.time && announcement.seq < previous.announcement.seq))) return; // an older packet, late
+    if (previous !== undefined && isOlderThan(announcement, previous.announcement)) return; // an older packet, late
     if (previous === undefined) lastChange = Date.now();
     peers.set(instance, { announcement, firstSeen: previous?.firstSeen ?? Date.now(), lastSeen: Date.now() });
   });
@@ -144,14 +148,12 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
     if (previous === undefined) return;
     const decoded = decodeAnnouncement(instance, strings, secret);
     if (!decoded.ok) {
-      if (!rejected.has(`${instance}/goodbye`)) logger.warn({ instance, reason: decoded.reason }, 'ignoring an mDNS goodbye that is not signed with this group\'s secret');
-      rejected.add(`${instance}/goodbye`);
+      warnOnce(`${instance}/goodbye`, { instance, reason: decoded.reason }, 'ignoring an mDNS goodbye that is not signed with this group\'s secret');
       return;
     }
     const { announcement } = decoded;
-    const fresh = Math.abs(Date.now() / 1000 - announcement.time) * 1000 <= config.max_clock_skew;
-    const older = announcement.time < previous.announcement.time || (announcement.time === previous.announcement.time && announcement.seq < previous.announcement.seq);
-    if (!fresh || older) return; // a replayed goodbye
+    const fresh = clockSkewMs(announcement, Date.now()) <= config.max_clock_skew;
+    if (!fresh || isOlderThan(announcement, previous.announcement)) return; // a replayed goodbye
     peers.delete(instance);
     lastChange = Date.now();
   });
