@@ -28,6 +28,11 @@ export const etcdProtosPlugin = {
       if (!source.includes(call)) throw new Error('etcd3 no longer loads rpc.proto the way scripts/etcd3-protos-plugin.mjs expects: update the plugin');
       return { contents: source.replace(call, `(0, proto_loader_1.fromJSON)(${json}, {`), loader: 'js' };
     });
+    // The proto-loader etcd3 loads its definitions with (grpc-js has its own copy, for ORCA).
+    const etcdProtoLoader = require.resolve('@grpc/proto-loader', { paths: [require.resolve('etcd3')] });
+    builder.onLoad({ filter: /@grpc[\\/]proto-loader[\\/]build[\\/]src[\\/]index\.js$/ }, (args) =>
+      args.path === etcdProtoLoader ? { contents: lazyReflection(readFileSync(args.path, 'utf8')), loader: 'js' } : undefined,
+    );
   },
 };
 
@@ -38,4 +43,53 @@ function describe(packageDefinition) {
     definition.type ? definition.type.field?.map((field) => [field.name, field.number, field.type, field.label, field.typeName]) : Object.keys(definition),
   ]);
   return JSON.stringify(entries);
+}
+
+/**
+ * proto-loader gives every message and enum definition its descriptor (`type`) and the encoded
+ * file descriptors (`fileDescriptorProtos`), for gRPC reflection; grpc-js never reads them, and
+ * computing them for etcd's ~200 messages was ~30 ms of every join. Here both are computed when
+ * first read instead, with the same values.
+ */
+function lazyReflection(source) {
+  const replacements = [
+    [
+      `    const descriptorList = root.toDescriptor('proto3').file;
+    const bufferList = descriptorList.map(value => Buffer.from(descriptor.FileDescriptorProto.encode(value).finish()));`,
+      `    let encoded;
+    const bufferList = () => (encoded ??= root.toDescriptor('proto3').file.map(value => Buffer.from(descriptor.FileDescriptorProto.encode(value).finish())));`,
+    ],
+    [
+      `    const messageDescriptor = message.toDescriptor('proto3');
+    return {
+        format: 'Protocol Buffer 3 DescriptorProto',
+        type: messageDescriptor.$type.toObject(messageDescriptor, descriptorOptions),
+        fileDescriptorProtos: fileDescriptors,
+    };`,
+      `    return lazyDefinition('Protocol Buffer 3 DescriptorProto', message, fileDescriptors);`,
+    ],
+    [
+      `    const enumDescriptor = enumType.toDescriptor('proto3');
+    return {
+        format: 'Protocol Buffer 3 EnumDescriptorProto',
+        type: enumDescriptor.$type.toObject(enumDescriptor, descriptorOptions),
+        fileDescriptorProtos: fileDescriptors,
+    };`,
+      `    return lazyDefinition('Protocol Buffer 3 EnumDescriptorProto', enumType, fileDescriptors);`,
+    ],
+  ];
+  let patched = source;
+  for (const [from, to] of replacements) {
+    if (!patched.includes(from)) throw new Error('@grpc/proto-loader no longer builds its definitions the way scripts/etcd3-protos-plugin.mjs expects: update the plugin');
+    patched = patched.replace(from, to);
+  }
+  return `${patched}
+function lazyDefinition(format, reflected, fileDescriptors) {
+    let type;
+    return Object.defineProperties({ format }, {
+        type: { enumerable: true, get: () => (type ??= (() => { const d = reflected.toDescriptor('proto3'); return d.$type.toObject(d, descriptorOptions); })()) },
+        fileDescriptorProtos: { enumerable: true, get: fileDescriptors },
+    });
+}
+`;
 }

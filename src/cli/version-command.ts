@@ -8,6 +8,6 @@ export function registerVersionCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) => {
       const info = { ...buildInfo(), node: process.version };
-      process.stdout.write(options.json ? `${JSON.stringify(info)}\n` : `muster ${info.version} (commit ${info.commit}, ${info.form}, node ${info.node})\n`);
+      process.stdout.write(options.json ? `${JSON.stringify(info)}\n` : `muster ${info.version} (commit ${info.commit}, ${info.form}, node ${info.node}${info.code_cache === undefined ? '' : `, code cache ${info.code_cache}`})\n`);
     });
 }

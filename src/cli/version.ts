@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
+import { LOADED_BUNDLES_KEY, type LoadedBundleInfo } from '../launch/loaded-bundles-key.js';
 
 export interface BuildInfo {
   version: string;
   commit: string;
   /** How this muster was delivered: the single executable, or Node.js running the bundle or the sources. */
   form: 'single executable' | 'node';
+  /**
+   * Whether the bundles loaded so far ran from their V8 code cache (dist/*.cache): 'used', or
+   * 'not used' (made by another Node.js, or the bundle changed since). Absent where there is none
+   * to use: the single executable carries its own, and the sources run through tsx.
+   */
+  code_cache?: 'used' | 'not used';
 }
 
 /** True inside the single executable (dist/muster-linux-x64), where there is no file beside the code. */
@@ -28,5 +35,14 @@ export function musterVersion(): string {
 
 export function buildInfo(): BuildInfo {
   const commit = typeof __MUSTER_COMMIT__ !== 'undefined' && __MUSTER_COMMIT__ !== undefined ? __MUSTER_COMMIT__ : 'unknown';
-  return { version: musterVersion(), commit, form: isSingleExecutable() ? 'single executable' : 'node' };
+  const codeCache = codeCacheState();
+  return { version: musterVersion(), commit, form: isSingleExecutable() ? 'single executable' : 'node', ...(codeCache === undefined ? {} : { code_cache: codeCache }) };
+}
+
+function codeCacheState(): BuildInfo['code_cache'] {
+  const loaded = (globalThis as Record<symbol, unknown>)[LOADED_BUNDLES_KEY];
+  if (typeof loaded !== 'function') return undefined;
+  const bundles = (loaded as () => LoadedBundleInfo[])();
+  if (bundles.length === 0) return undefined;
+  return bundles.every((bundle) => bundle.cacheAccepted) ? 'used' : 'not used';
 }

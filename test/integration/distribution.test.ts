@@ -102,8 +102,8 @@ describe('the npm package', { concurrency: false }, () => {
     assert.equal(packed.code, 0, packed.stderr);
     const [listing] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { files: { path: string }[] }[];
     const paths = (listing?.files ?? []).map((file) => file.path);
-    for (const path of paths) assert.match(path, /^(LICENSE|README\.md|package\.json|bin\/muster\.js|dist\/[A-Za-z0-9_-]+\.js|contrib\/.+)$/, `${path} does not run`);
-    for (const wanted of ['bin/muster.js', 'dist/main.js', 'contrib/systemd/muster-boot.service', 'LICENSE', 'README.md']) assert.ok(paths.includes(wanted), `${wanted} is missing`);
+    for (const path of paths) assert.match(path, /^(LICENSE|README\.md|package\.json|bin\/muster\.cjs|dist\/(vendor\/)?[A-Za-z0-9_-]+\.js(\.cache)?|dist\/package\.json|contrib\/.+)$/, `${path} does not run`);
+    for (const wanted of ['bin/muster.cjs', 'dist/main.js', 'dist/cli.js', 'dist/cli.js.cache', 'dist/package.json', 'dist/vendor/etcd3.js', 'contrib/systemd/muster-boot.service', 'LICENSE', 'README.md']) assert.ok(paths.includes(wanted), `${wanted} is missing`);
   });
 
   it('installs into an empty prefix with npm install -g, and `muster --help` and `muster local up` work', async () => {

@@ -1,0 +1,33 @@
+// Run by scripts/build.mjs: makes dist/'s V8 code caches from a training boot. The CLI bundle
+// runs a typical first boot, `muster etcd --dry-run` on a static group whose peers refuse
+// (config, discovery, probes, the decision, the plan); each vendor bundle is loaded (its module
+// set-up run). Then every bundle's cache is written with what V8 compiled. A cache holds only code
+// for exactly that source and this Node.js; any other muster or Node.js compiles as before.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadBundle, loadedBundles, writeCodeCaches } from '../src/launch/bundle-loader.js';
+
+const dist = resolve('dist');
+const dir = mkdtempSync(join(tmpdir(), 'muster-train-'));
+const config = join(dir, 'muster.yaml');
+// Ports nothing listens on (discard, and the one above it): every peer refuses.
+writeFileSync(
+  config,
+  `root: ${dir}\nplatform:\n  type: static\n  self: n1\n  peers:\n${[1, 2, 3].map((i) => `    - { name: n${i}, ip: 127.0.0.${i} }`).join('\n')}\netcd:\n  client_port: 9\n  peer_port: 10\n`,
+);
+
+process.on('exit', (code) => {
+  rmSync(dir, { recursive: true, force: true });
+  if (code !== 0) process.stderr.write(`muster build: the training boot exited ${code}; its code cache holds only what ran before\n`);
+  for (const name of readdirSync(join(dist, 'vendor'))) if (name.endsWith('.js')) loadBundle(join(dist, 'vendor', name));
+  const written = writeCodeCaches();
+  if (written.length !== loadedBundles().length) process.stderr.write('muster build: no code cache written (node:zlib has no crc32 before Node.js 20.15)\n');
+  process.exitCode = 0;
+});
+
+// tsx turns source maps on, which would load the bundles through Node's own loader (no cache).
+process.setSourceMapsEnabled(false);
+process.env['MUSTER_LOG_LEVEL'] = 'error';
+process.argv = [process.argv[0] ?? process.execPath, join(dist, 'main.js'), '--config', config, 'etcd', '--dry-run'];
+loadBundle(join(dist, 'cli.js'));

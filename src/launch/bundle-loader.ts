@@ -1,0 +1,82 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Script, constants } from 'node:vm';
+import { decodeCodeCache, encodeCodeCache } from './code-cache-file.js';
+import { LOADED_BUNDLES_KEY, type LoadedBundleInfo } from './loaded-bundles-key.js';
+
+/**
+ * Runs muster's CommonJS bundles (dist/cli.js and dist/vendor/*.js) with V8's code cache: the
+ * functions a boot runs arrive compiled instead of being parsed and compiled at every start.
+ * Node 20 has no compile cache of its own (module.enableCompileCache is Node 22), and none at all
+ * for ES modules, which is why the bundles are CommonJS. A bundle requires another bundle by a
+ * relative path; that goes through here too. Anything else (node: builtins, the AWS SDK in
+ * node_modules) is Node's ordinary require.
+ */
+interface LoadedBundle {
+  file: string;
+  source: Buffer;
+  script: Script;
+  cacheAccepted: boolean;
+  module: { exports: unknown };
+}
+
+const bundles = new Map<string, LoadedBundle>();
+
+export function loadBundle(file: string): unknown {
+  const known = bundles.get(file);
+  if (known !== undefined) return known.module.exports;
+  // --enable-source-maps maps stack traces only for code Node's own loader compiled.
+  if (process.sourceMapsEnabled) return createRequire(file)(file);
+  const source = readFileSync(file);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = decodeCodeCache(source, readFileSync(`${file}.cache`));
+  } catch {
+    // no cache beside the bundle (a build that could not make one): compile it
+  }
+  const script = new Script(Module.wrap(source.toString('utf8')), {
+    filename: file,
+    ...(cachedData === undefined ? {} : { cachedData }),
+    // The bundles import() the AWS SDK's ES modules lazily.
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const module = { exports: {} as unknown, id: file, filename: file, loaded: false };
+  // Recorded before it runs, so that a bundle required again while it loads gets its exports so far (CommonJS's rule).
+  bundles.set(file, { file, source, script, cacheAccepted: cachedData !== undefined && !script.cachedDataRejected, module });
+  const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
+  wrapper.call(module.exports, module.exports, requireFrom(file), module, file, dirname(file));
+  module.loaded = true;
+  return module.exports;
+}
+
+function requireFrom(file: string): NodeJS.Require {
+  const nodeRequire = createRequire(file);
+  const here = dirname(file);
+  const bundleRequire = (id: string): unknown => ((id.startsWith('./') || id.startsWith('../')) && id.endsWith('.js') ? loadBundle(join(here, id)) : nodeRequire(id));
+  return Object.assign(bundleRequire, { resolve: nodeRequire.resolve, cache: nodeRequire.cache, main: nodeRequire.main, extensions: nodeRequire.extensions });
+}
+
+/** What was loaded and whether its cache was used (`muster version` says). */
+export function loadedBundles(): LoadedBundleInfo[] {
+  return [...bundles.values()].map(({ file, cacheAccepted }) => ({ file, cacheAccepted }));
+}
+(globalThis as Record<symbol, unknown>)[LOADED_BUNDLES_KEY] = loadedBundles;
+
+/**
+ * Writes each loaded bundle's code cache beside it, as V8 has it now: with every function that has
+ * run so far compiled in. The build calls this at the end of a typical boot. Each file is written
+ * whole, then renamed into place.
+ */
+export function writeCodeCaches(): string[] {
+  const written: string[] = [];
+  for (const { file, source, script } of bundles.values()) {
+    const data = encodeCodeCache(source, script.createCachedData());
+    if (data === undefined) continue;
+    const staged = `${file}.cache.${process.pid}.tmp`;
+    writeFileSync(staged, data, { mode: 0o644 });
+    renameSync(staged, `${file}.cache`);
+    written.push(`${file}.cache`);
+  }
+  return written;
+}
