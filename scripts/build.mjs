@@ -113,6 +113,12 @@ written.push(
 );
 // The entry: no banner, no bundle around it; a hashbang so `./dist/main.js` runs.
 written.push(...writeOutputs(await build({ ...common, entryPoints: ['src/launch/main.ts'], outfile: 'dist/main.js', sourcemap: false, define: {}, inject: [], banner: { js: '#!/usr/bin/env node' } })));
+// The loader runs the bundles without a dynamic-import hook (src/launch/bundle-loader.ts): an
+// import() left in one (of a package esbuild keeps external) would fail only when it runs.
+for (const path of written.filter((file) => file.endsWith('.js'))) {
+  const left = readFileSync(path, 'utf8').match(/(?<![\w$.])import\(\s*["'`]/);
+  if (left) throw new Error(`${relative(process.cwd(), path)} holds a dynamic import() (…${readFileSync(path, 'utf8').slice(left.index - 60, left.index + 60)}…): import the package statically in a module that is itself imported when needed`);
+}
 // package.json says "type": "module"; dist/ is CommonJS.
 writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
 written.push(join(process.cwd(), 'dist/package.json'));

@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Script, constants } from 'node:vm';
+import { Script } from 'node:vm';
 import { decodeCodeCache, encodeCodeCache } from './code-cache-file.js';
 import { LOADED_BUNDLES_KEY, type LoadedBundleInfo } from './loaded-bundles-key.js';
 
@@ -11,7 +11,8 @@ import { LOADED_BUNDLES_KEY, type LoadedBundleInfo } from './loaded-bundles-key.
  * Node 20 has no compile cache of its own (module.enableCompileCache is Node 22), and none at all
  * for ES modules, which is why the bundles are CommonJS. A bundle requires another bundle by a
  * relative path; that goes through here too. Anything else (node: builtins, the AWS SDK in
- * node_modules) is Node's ordinary require.
+ * node_modules, which muster's sources import statically in modules loaded only when needed) is
+ * Node's ordinary require.
  */
 interface LoadedBundle {
   file: string;
@@ -35,12 +36,9 @@ export function loadBundle(file: string): unknown {
   } catch {
     // no cache beside the bundle (a build that could not make one): compile it
   }
-  const script = new Script(Module.wrap(source.toString('utf8')), {
-    filename: file,
-    ...(cachedData === undefined ? {} : { cachedData }),
-    // The bundles import() the AWS SDK's ES modules lazily.
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // No dynamic-import hook: Node's is experimental (it warns), and functions V8 takes from the
+  // cache lose it anyway. The bundles hold no import(): the build checks.
+  const script = new Script(Module.wrap(source.toString('utf8')), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
   const module = { exports: {} as unknown, id: file, filename: file, loaded: false };
   // Recorded before it runs, so that a bundle required again while it loads gets its exports so far (CommonJS's rule).
   bundles.set(file, { file, source, script, cacheAccepted: cachedData !== undefined && !script.cachedDataRejected, module });
