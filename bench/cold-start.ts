@@ -12,9 +12,13 @@ const probe = fileURLToPath(new URL('./rss-probe.mjs', import.meta.url));
 
 /**
  * (c) `muster etcd --dry-run` from a cold start against `node -e 0`: discovery (static), probes
- * of three peers that refuse, decision, plan printed. Target ≤ 3×: the AWS SDK must not load.
+ * of three peers that refuse, decision, plan printed. Target ≤ 2×. Measured only on a build whose
+ * code cache this Node.js uses (`muster version`), or the number would be a misbuilt dist's.
  */
 export async function benchColdStart(): Promise<Row[]> {
+  const version = spawnSync(process.execPath, [cli, 'version', '--json'], { encoding: 'utf8' });
+  const codeCache = (JSON.parse(version.stdout || '{}') as { code_cache?: string }).code_cache;
+  if (codeCache !== 'used') throw new Error(`dist/ runs without its code cache (muster version: ${version.stdout.trim() || version.stderr.trim()}): rebuild it with npm run build`);
   const dir = await mkdtemp(join(tmpdir(), 'muster-bench-cold-'));
   const prefix = loopbackPrefix();
   const config = join(dir, 'muster.yaml');

@@ -1,43 +1,35 @@
 // `npm run dist`: muster as one Linux executable (Node's single executable applications): the
-// whole CLI bundled into one CommonJS script (SEA runs only that on Node 20), its code cache,
-// and this machine's `node` binary, with the blob injected by postject. Nothing is downloaded.
+// CLI's bundles and their code caches as assets, a small loader as the main script (SEA runs one
+// CommonJS script on Node 20), and this machine's `node` binary, with the blob injected by
+// postject. Nothing is downloaded.
 // Usage: node scripts/build-sea.mjs   → dist/muster-linux-x64
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { build } from 'esbuild';
-import { buildConstants } from './build-constants.mjs';
-import { etcdProtosPlugin } from './etcd3-protos-plugin.mjs';
+import { join, relative } from 'node:path';
+import { buildBundles, buildLoader, trainCodeCaches } from './bundles.mjs';
 
 const require = createRequire(import.meta.url);
 const work = 'dist/sea';
+const app = join(work, 'app');
 const output = 'dist/muster-linux-x64';
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 
-await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: join(work, 'muster.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minifySyntax: true,
-  minifyWhitespace: true,
-  keepNames: true,
-  define: buildConstants({ sea: true }),
-  plugins: [etcdProtosPlugin],
-  // ssh2's optional native addons are required in a try: without them it runs in pure JS.
-  external: ['*.node'],
-  // import.meta exists only in the ESM build; each use has a fallback for the executable.
-  logOverride: { 'empty-import-meta': 'silent' },
-  logLevel: 'warning',
-});
-
+// The same bundles as dist/ (scripts/bundles.mjs), with the AWS SDK among the vendors, their code
+// caches trained by the node binary the executable is made of; the main script is the loader,
+// which reads them from the executable's assets.
+const written = await buildBundles({ outdir: app, sea: true });
+trainCodeCaches(app);
+await buildLoader('src/launch/sea-main.ts', join(work, 'main.cjs'));
+const assets = {};
+for (const path of written.filter((file) => file.endsWith('.js'))) {
+  assets[relative(app, path)] = path;
+  if (existsSync(`${path}.cache`)) assets[`${relative(app, path)}.cache`] = `${path}.cache`;
+}
 writeFileSync(
   join(work, 'sea-config.json'),
-  JSON.stringify({ main: join(work, 'muster.cjs'), output: join(work, 'muster.blob'), disableExperimentalSEAWarning: true, useCodeCache: true }),
+  JSON.stringify({ main: join(work, 'main.cjs'), output: join(work, 'muster.blob'), disableExperimentalSEAWarning: true, useCodeCache: false, assets }),
 );
 execFileSync(process.execPath, ['--experimental-sea-config', join(work, 'sea-config.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
 const staged = `${output}.tmp`;

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadBundle, loadedBundles, writeCodeCaches } from '../src/launch/bundle-loader.js';
 
-const dist = resolve('dist');
+// The directory of the bundles: dist/, or the single executable's dist/sea/app/.
+const dist = resolve(process.argv[2] ?? 'dist');
 const dir = mkdtempSync(join(tmpdir(), 'muster-train-'));
 const config = join(dir, 'muster.yaml');
 // Ports nothing listens on (discard, and the one above it): every peer refuses.
@@ -29,5 +30,5 @@ process.on('exit', (code) => {
 // tsx turns source maps on, which would load the bundles through Node's own loader (no cache).
 process.setSourceMapsEnabled(false);
 process.env['MUSTER_LOG_LEVEL'] = 'error';
-process.argv = [process.argv[0] ?? process.execPath, join(dist, 'main.js'), '--config', config, 'etcd', '--dry-run'];
+process.argv = [process.argv[0] ?? process.execPath, join(dist, 'cli.js'), '--config', config, 'etcd', '--dry-run'];
 loadBundle(join(dist, 'cli.js'));

@@ -7,9 +7,9 @@ export interface BuildInfo {
   /** How this muster was delivered: the single executable, or Node.js running the bundle or the sources. */
   form: 'single executable' | 'node';
   /**
-   * Whether the bundles loaded so far ran from their V8 code cache (dist/*.cache): 'used', or
-   * 'not used' (made by another Node.js, or the bundle changed since). Absent where there is none
-   * to use: the single executable carries its own, and the sources run through tsx.
+   * Whether the bundles loaded so far ran from their V8 code cache (dist/*.cache, or the single
+   * executable's assets): 'used', or 'not used' (made by another Node.js, or the bundle changed
+   * since). Absent when muster runs from its sources (tsx).
    */
   code_cache?: 'used' | 'not used';
 }

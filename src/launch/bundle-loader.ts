@@ -5,15 +5,23 @@ import { Script } from 'node:vm';
 import { decodeCodeCache, encodeCodeCache } from './code-cache-file.js';
 import { LOADED_BUNDLES_KEY, type LoadedBundleInfo } from './loaded-bundles-key.js';
 
-/**
- * Runs muster's CommonJS bundles (dist/cli.js and dist/vendor/*.js) with V8's code cache: the
- * functions a boot runs arrive compiled instead of being parsed and compiled at every start.
- * Node 20 has no compile cache of its own (module.enableCompileCache is Node 22), and none at all
- * for ES modules, which is why the bundles are CommonJS. A bundle requires another bundle by a
- * relative path; that goes through here too. Anything else (node: builtins, the AWS SDK in
- * node_modules, which muster's sources import statically in modules loaded only when needed) is
- * Node's ordinary require.
- */
+/** Where bundles and their caches are read from: files beside each other, or the single executable's assets. */
+export interface BundleStore {
+  source(file: string): Buffer;
+  cache(file: string): Buffer | undefined;
+}
+
+export const filesBesideEachOther: BundleStore = {
+  source: (file) => readFileSync(file),
+  cache: (file) => {
+    try {
+      return readFileSync(`${file}.cache`);
+    } catch {
+      return undefined; // no cache beside the bundle (a build that could not make one): compile it
+    }
+  },
+};
+
 interface LoadedBundle {
   file: string;
   source: Buffer;
@@ -24,18 +32,23 @@ interface LoadedBundle {
 
 const bundles = new Map<string, LoadedBundle>();
 
-export function loadBundle(file: string): unknown {
+/**
+ * Runs muster's CommonJS bundles (dist/cli.js and dist/vendor/*.js) with V8's code cache: the
+ * functions a boot runs arrive compiled instead of being parsed and compiled at every start.
+ * Node 20 has no compile cache of its own (module.enableCompileCache is Node 22), and none at all
+ * for ES modules, which is why the bundles are CommonJS. A bundle requires another bundle by a
+ * relative path; that goes through here too. Anything else (node: builtins, the AWS SDK in
+ * node_modules, which muster's sources import statically in modules loaded only when needed) is
+ * Node's ordinary require.
+ */
+export function loadBundle(file: string, store: BundleStore = filesBesideEachOther): unknown {
   const known = bundles.get(file);
   if (known !== undefined) return known.module.exports;
   // --enable-source-maps maps stack traces only for code Node's own loader compiled.
-  if (process.sourceMapsEnabled) return createRequire(file)(file);
-  const source = readFileSync(file);
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = decodeCodeCache(source, readFileSync(`${file}.cache`));
-  } catch {
-    // no cache beside the bundle (a build that could not make one): compile it
-  }
+  if (process.sourceMapsEnabled && store === filesBesideEachOther) return createRequire(file)(file);
+  const source = store.source(file);
+  const stored = store.cache(file);
+  const cachedData = stored === undefined ? undefined : decodeCodeCache(source, stored);
   // No dynamic-import hook: Node's is experimental (it warns), and functions V8 takes from the
   // cache lose it anyway. The bundles hold no import(): the build checks.
   const script = new Script(Module.wrap(source.toString('utf8')), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
@@ -43,15 +56,15 @@ export function loadBundle(file: string): unknown {
   // Recorded before it runs, so that a bundle required again while it loads gets its exports so far (CommonJS's rule).
   bundles.set(file, { file, source, script, cacheAccepted: cachedData !== undefined && !script.cachedDataRejected, module });
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
-  wrapper.call(module.exports, module.exports, requireFrom(file), module, file, dirname(file));
+  wrapper.call(module.exports, module.exports, requireFrom(file, store), module, file, dirname(file));
   module.loaded = true;
   return module.exports;
 }
 
-function requireFrom(file: string): NodeJS.Require {
+function requireFrom(file: string, store: BundleStore): NodeJS.Require {
   const nodeRequire = createRequire(file);
   const here = dirname(file);
-  const bundleRequire = (id: string): unknown => ((id.startsWith('./') || id.startsWith('../')) && id.endsWith('.js') ? loadBundle(join(here, id)) : nodeRequire(id));
+  const bundleRequire = (id: string): unknown => ((id.startsWith('./') || id.startsWith('../')) && id.endsWith('.js') ? loadBundle(join(here, id), store) : nodeRequire(id));
   return Object.assign(bundleRequire, { resolve: nodeRequire.resolve, cache: nodeRequire.cache, main: nodeRequire.main, extensions: nodeRequire.extensions });
 }
 
@@ -63,8 +76,9 @@ export function loadedBundles(): LoadedBundleInfo[] {
 
 /**
  * Writes each loaded bundle's code cache beside it, as V8 has it now: with every function that has
- * run so far compiled in. The build calls this at the end of a typical boot. Each file is written
- * whole, then renamed into place.
+ * run so far compiled in. The build calls this at the end of a typical boot, on the files (the
+ * single executable's assets are those files, with these caches). Each is written whole, then
+ * renamed into place.
  */
 export function writeCodeCaches(): string[] {
   const written: string[] = [];
