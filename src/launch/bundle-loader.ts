@@ -2,7 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { decodeCodeCache, encodeCodeCache } from './code-cache-file.js';
+import { decodeCodeCache, encodeCodeCache, sourceChecksum } from './code-cache-file.js';
 import { LOADED_BUNDLES_KEY, type LoadedBundleInfo } from './loaded-bundles-key.js';
 
 /** Where bundles and their caches are read from: files beside each other, or the single executable's assets. */
@@ -24,7 +24,8 @@ export const filesBesideEachOther: BundleStore = {
 
 interface LoadedBundle {
   file: string;
-  source: Buffer;
+  /** Of the source: kept instead of the source itself, which would stay in memory for nothing. */
+  checksum: number | undefined;
   script: Script;
   cacheAccepted: boolean;
   module: { exports: unknown };
@@ -37,9 +38,8 @@ const bundles = new Map<string, LoadedBundle>();
  * functions a boot runs arrive compiled instead of being parsed and compiled at every start.
  * Node 20 has no compile cache of its own (module.enableCompileCache is Node 22), and none at all
  * for ES modules, which is why the bundles are CommonJS. A bundle requires another bundle by a
- * relative path; that goes through here too. Anything else (node: builtins, the AWS SDK in
- * node_modules, which muster's sources import statically in modules loaded only when needed) is
- * Node's ordinary require.
+ * relative path; that goes through here too. Anything else (node: builtins, a native addon a
+ * library tries and does without) is Node's ordinary require.
  */
 export function loadBundle(file: string, store: BundleStore = filesBesideEachOther): unknown {
   const known = bundles.get(file);
@@ -47,14 +47,15 @@ export function loadBundle(file: string, store: BundleStore = filesBesideEachOth
   // --enable-source-maps maps stack traces only for code Node's own loader compiled.
   if (process.sourceMapsEnabled && store === filesBesideEachOther) return createRequire(file)(file);
   const source = store.source(file);
-  const stored = store.cache(file);
-  const cachedData = stored === undefined ? undefined : decodeCodeCache(source, stored);
+  const checksum = sourceChecksum(source);
+  const stored = checksum === undefined ? undefined : store.cache(file);
+  const cachedData = stored === undefined || checksum === undefined ? undefined : decodeCodeCache(checksum, stored);
   // No dynamic-import hook: Node's is experimental (it warns), and functions V8 takes from the
   // cache lose it anyway. The bundles hold no import(): the build checks.
   const script = new Script(Module.wrap(source.toString('utf8')), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
   const module = { exports: {} as unknown, id: file, filename: file, loaded: false };
   // Recorded before it runs, so that a bundle required again while it loads gets its exports so far (CommonJS's rule).
-  bundles.set(file, { file, source, script, cacheAccepted: cachedData !== undefined && !script.cachedDataRejected, module });
+  bundles.set(file, { file, checksum, script, cacheAccepted: cachedData !== undefined && !script.cachedDataRejected, module });
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
   wrapper.call(module.exports, module.exports, requireFrom(file, store), module, file, dirname(file));
   module.loaded = true;
@@ -82,9 +83,9 @@ export function loadedBundles(): LoadedBundleInfo[] {
  */
 export function writeCodeCaches(): string[] {
   const written: string[] = [];
-  for (const { file, source, script } of bundles.values()) {
-    const data = encodeCodeCache(source, script.createCachedData());
-    if (data === undefined) continue;
+  for (const { file, checksum, script } of bundles.values()) {
+    if (checksum === undefined) continue;
+    const data = encodeCodeCache(checksum, script.createCachedData());
     const staged = `${file}.cache.${process.pid}.tmp`;
     writeFileSync(staged, data, { mode: 0o644 });
     renameSync(staged, `${file}.cache`);

@@ -8,20 +8,21 @@ import { crc32 } from 'node:zlib';
  */
 const MAGIC = Buffer.from('muster-code-cache-1\n');
 
-/** CRC-32 from node:zlib (Node 20.15 and later); without it there is no cache at all. */
-const checksum: ((data: Buffer) => number) | undefined = typeof crc32 === 'function' ? (data) => crc32(data) : undefined;
+/** The source's checksum: CRC-32 from node:zlib (Node 20.15 and later); without it, no cache at all. */
+export function sourceChecksum(source: Buffer): number | undefined {
+  return typeof crc32 === 'function' ? crc32(source) : undefined;
+}
 
-export function encodeCodeCache(source: Buffer, data: Buffer): Buffer | undefined {
-  if (checksum === undefined) return undefined;
+export function encodeCodeCache(checksum: number, data: Buffer): Buffer {
   const sum = Buffer.alloc(4);
-  sum.writeUInt32BE(checksum(source));
+  sum.writeUInt32BE(checksum);
   return Buffer.concat([MAGIC, sum, data]);
 }
 
-/** V8's data when the file was made from exactly this source; otherwise undefined (compile afresh). */
-export function decodeCodeCache(source: Buffer, file: Buffer): Buffer | undefined {
-  if (checksum === undefined || file.length <= MAGIC.length + 4) return undefined;
+/** V8's data when the file was made from the source with this checksum; otherwise undefined (compile afresh). */
+export function decodeCodeCache(checksum: number, file: Buffer): Buffer | undefined {
+  if (file.length <= MAGIC.length + 4) return undefined;
   if (!file.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-  if (file.readUInt32BE(MAGIC.length) !== checksum(source)) return undefined;
+  if (file.readUInt32BE(MAGIC.length) !== checksum) return undefined;
   return file.subarray(MAGIC.length + 4);
 }
