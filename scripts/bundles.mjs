@@ -139,8 +139,8 @@ function vendorEntry(vendor, sources) {
 
 /**
  * Builds cli.js and the vendor bundles into `outdir` (dist/ for the npm package, dist/sea/app/ for
- * the single executable), removes what an earlier build left there, and trains their code caches.
- * Returns the paths written.
+ * the single executable), with a package.json that makes them CommonJS. Returns the paths written;
+ * removeLeftovers and trainCodeCaches come after.
  */
 export async function buildBundles({ outdir, sea }) {
   const vendors = [...VENDORS, AWS_SDK];
@@ -215,7 +215,7 @@ export function removeLeftovers(outdir, keep) {
 
 /** V8's code caches for the bundles in `outdir`, from a training boot of these very files. */
 export function trainCodeCaches(outdir) {
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/train-code-cache.ts', outdir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/train-code-cache.ts', outdir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
 }
 
 /** The loaders: dist/main.js (src/launch/main.ts) and the single executable's (src/launch/sea-main.ts). */

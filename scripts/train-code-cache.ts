@@ -12,10 +12,12 @@ import { loadBundle, loadedBundles, writeCodeCaches } from '../src/launch/bundle
 const dist = resolve(process.argv[2] ?? 'dist');
 const dir = mkdtempSync(join(tmpdir(), 'muster-train-'));
 const config = join(dir, 'muster.yaml');
-// Ports nothing listens on (discard, and the one above it): every peer refuses.
+// Ports nothing listens on (discard, and the one above it): every peer refuses. Where 127.0.0.2
+// and .3 are not loopback (macOS), the probes fail instead and the boot gives up after a few
+// seconds; the cache then holds a little less.
 writeFileSync(
   config,
-  `root: ${dir}\nplatform:\n  type: static\n  self: n1\n  peers:\n${[1, 2, 3].map((i) => `    - { name: n${i}, ip: 127.0.0.${i} }`).join('\n')}\netcd:\n  client_port: 9\n  peer_port: 10\n`,
+  `root: ${dir}\nplatform:\n  type: static\n  self: n1\n  peers:\n${[1, 2, 3].map((i) => `    - { name: n${i}, ip: 127.0.0.${i} }`).join('\n')}\netcd:\n  client_port: 9\n  peer_port: 10\n  timeout: 5s\n`,
 );
 
 process.on('exit', (code) => {
