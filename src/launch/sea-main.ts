@@ -9,8 +9,9 @@ const root = dirname(process.execPath);
 
 function asset(key: string): Buffer | undefined {
   try {
+    // An ArrayBuffer over the executable's own mapped bytes: viewed, not copied.
     const data = getRawAsset(key);
-    return typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
+    return typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
   } catch {
     return undefined; // not in the executable (a cache the build could not make)
   }
