@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { MusterError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { PkiConfig } from '../pki/config-schema.js';
-import { KEY_TYPES, type KeyType } from '../pki/keys.js';
+import { KEY_TYPES, type KeyType } from '../pki/key-types.js';
 import type { NodeIdentity } from '../pki/specs.js';
 import type { CertificateStatus } from '../pki/status.js';
 import { loadForCommand, loggerFor, type GlobalOptions } from './context.js';

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
@@ -19,7 +18,9 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
   if (await hasContent(path, content, mode)) return false;
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: options.dirMode ?? 0o755 });
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  // Unique enough with 'wx' refusing an existing name; not from node:crypto, which a start that
+  // writes only an env file would load for this alone (~4 ms).
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   const handle = await open(temp, 'wx', mode);
   try {
     await handle.writeFile(content);

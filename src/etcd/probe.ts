@@ -1,10 +1,14 @@
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type * as https from 'node:https';
+import { createRequire } from 'node:module';
+import type * as tls from 'node:tls';
 import { describeError } from '../core/errors.js';
 import { parseMembersJson } from './members-json.js';
 import type { TlsMaterial } from './tls.js';
 import type { Member, ProbeResult } from './types.js';
+
+// https and tls are loaded by the first TLS probe: a plain-http boot does not load them (~4 ms).
+const requireBuiltin = createRequire(import.meta.url);
 
 export interface ProbeTarget {
   peer: string;
@@ -30,7 +34,7 @@ export interface ProbeOptions {
  */
 export function probePeer(target: ProbeTarget, options: ProbeOptions): Promise<ProbeResult> {
   const url = new URL('/members', target.url);
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const request = url.protocol === 'https:' ? (requireBuiltin('node:https') as typeof https).request : httpRequest;
   return new Promise((resolve) => {
     let settled = false;
     const finish = (result: ProbeResult): void => {
@@ -85,13 +89,13 @@ export function probePeer(target: ProbeTarget, options: ProbeOptions): Promise<P
 
 // One context per set of files: building one parses the CA, the chain and the private key, and a
 // boot probes every peer, several times while it waits for them.
-const secureContexts = new WeakMap<TlsMaterial, SecureContext>();
+const secureContexts = new WeakMap<TlsMaterial, tls.SecureContext>();
 
-function secureContextFor(tls: TlsMaterial): SecureContext {
-  let context = secureContexts.get(tls);
+function secureContextFor(material: TlsMaterial): tls.SecureContext {
+  let context = secureContexts.get(material);
   if (context === undefined) {
-    context = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
-    secureContexts.set(tls, context);
+    context = (requireBuiltin('node:tls') as typeof tls).createSecureContext({ ca: material.ca, cert: material.cert, key: material.key });
+    secureContexts.set(material, context);
   }
   return context;
 }

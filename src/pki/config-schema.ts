@@ -3,7 +3,7 @@ import { absolutePath, duration, fileMode, owner } from '../config/common.js';
 import { acmeIssuerSchema } from './issuers/acme/schema.js';
 import { localCaIssuerSchema } from './issuers/local-ca/schema.js';
 import { vaultIssuerSchema } from './issuers/vault/schema.js';
-import { KEY_TYPES } from './keys.js';
+import { KEY_TYPES } from './key-types.js';
 import { isValidSan } from './sans.js';
 
 /** Each issuer exports its own schema; the `pki.issuer` union is assembled from them. */

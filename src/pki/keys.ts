@@ -1,12 +1,13 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, webcrypto, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { KeyType } from './key-types.js';
+
+export { KEY_TYPES, type KeyType } from './key-types.js';
 
 /**
  * Private keys are made here, on the node, and never leave it: issuers get a CSR. Keys are
  * PKCS#8 PEM (what etcd, Go and OpenSSL all read).
  */
-export const KEY_TYPES = ['ec-p256', 'rsa-2048', 'rsa-4096'] as const;
-export type KeyType = (typeof KEY_TYPES)[number];
 
 export function generatePrivateKeyPem(type: KeyType): Promise<string> {
   const encoding = { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } } as const;
