@@ -43,6 +43,24 @@ describe('bundles run through the code-cache loader', () => {
     ]);
   });
 
+  it('passes on what a bundle throws while it loads, and runs it afresh when it is required again', async () => {
+    const script = join(dir, 'throws.mts');
+    await writeFile(join(dir, 'vendor', 'flaky.js'), `globalThis.flakyRuns = (globalThis.flakyRuns ?? 0) + 1;\nif (globalThis.flakyRuns === 1) throw new Error('first run fails');\nexports.runs = globalThis.flakyRuns;\n`);
+    await writeFile(
+      script,
+      `import { loadBundle } from ${JSON.stringify(loader)};
+process.setSourceMapsEnabled(false);
+const file = ${JSON.stringify(join(dir, 'vendor', 'flaky.js'))};
+let first = 'no error';
+try { loadBundle(file); } catch (error) { first = error.message; }
+console.log(JSON.stringify({ first, second: loadBundle(file).runs }));
+`,
+    );
+    const run = await runProgram(process.execPath, ['--import', 'tsx', script]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), { first: 'first run fails', second: 2 });
+  });
+
   it('uses the caches written by the first run', async () => {
     const { output, loaded } = await loadInChild(dir, join(dir, 'main.js'), false);
     assert.equal(output, 'hello main main.js true');

@@ -57,7 +57,13 @@ export function loadBundle(file: string, store: BundleStore = filesBesideEachOth
   // Recorded before it runs, so that a bundle required again while it loads gets its exports so far (CommonJS's rule).
   bundles.set(file, { file, checksum, script, cacheAccepted: cachedData !== undefined && !script.cachedDataRejected, module });
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
-  wrapper.call(module.exports, module.exports, requireFrom(file, store), module, file, dirname(file));
+  try {
+    wrapper.call(module.exports, module.exports, requireFrom(file, store), module, file, dirname(file));
+  } catch (error) {
+    // As Node's own loader does: a bundle that threw is not kept half set up for the next require.
+    bundles.delete(file);
+    throw error;
+  }
   module.loaded = true;
   return module.exports;
 }
