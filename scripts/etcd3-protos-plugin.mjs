@@ -1,7 +1,8 @@
 // etcd3 parses its .proto files from disk each time it is loaded (~70 ms of protobuf.js at every
 // join), and an executable has no node_modules to read them from: both builds compile the same
 // definitions here to protobuf.js JSON and hand them to proto-loader's fromJSON, with the options
-// etcd3 passes to loadSync.
+// etcd3 passes to loadSync. The proto-loader it uses is patched to make gRPC reflection's
+// descriptors only when read (lazyReflection, below).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
