@@ -81,14 +81,14 @@ const builtinDynamicImports = {
 
 // Every output is written whole and renamed into place, so that a muster starting during the build
 // finds complete files (at worst a cache that no longer matches its bundle, which it ignores).
-function writeOutputs(result) {
-  for (const output of result.outputFiles) {
+function writeOutputs(outputFiles) {
+  for (const output of outputFiles) {
     mkdirSync(dirname(output.path), { recursive: true });
     const staged = `${output.path}.${process.pid}.tmp`;
     writeFileSync(staged, output.contents, { mode: 0o644 });
     renameSync(staged, output.path);
   }
-  return result.outputFiles.map((output) => relative(process.cwd(), output.path));
+  return outputFiles.map((output) => relative(process.cwd(), output.path));
 }
 
 /** muster's sources, tests left out: what the bundles are built from. */
@@ -167,7 +167,7 @@ export async function buildBundles({ outdir, sea }) {
     write: false,
   };
   const sources = readSources();
-  const written = [];
+  const outputs = [];
   for (const vendor of vendors) {
     const outfile = join(outdir, vendor.file);
     const result = await build({
@@ -178,7 +178,7 @@ export async function buildBundles({ outdir, sea }) {
       // uses the same @peculiar/x509 as muster: one copy).
       plugins: [etcdProtosPlugin, builtinDynamicImports, vendorsExternal(vendors, outdir, dirname(outfile), vendor)],
     });
-    written.push(...writeOutputs(result));
+    outputs.push(...result.outputFiles);
   }
   // Imported rather than the entry itself, so that main.ts's hashbang stays out: the loader
   // compiles the bundle inside a function, where `#!` is a syntax error.
@@ -188,18 +188,18 @@ export async function buildBundles({ outdir, sea }) {
     outfile: join(outdir, 'cli.js'),
     plugins: [etcdProtosPlugin, vendorsExternal(vendors, outdir, outdir)],
   });
-  written.push(...writeOutputs(cli));
+  outputs.push(...cli.outputFiles);
   // The loader runs the bundles without a dynamic-import hook (src/launch/bundle-loader.ts): an
   // import() left in one (of a package esbuild keeps external) would fail only when it runs.
-  for (const path of written.filter((file) => file.endsWith('.js'))) {
-    const text = readFileSync(path, 'utf8');
-    const left = text.match(/(?<![\w$.])import\(\s*["'`]/);
-    if (left) throw new Error(`${path} holds a dynamic import() (…${text.slice(left.index - 60, left.index + 60)}…): import the package statically in a module that is itself imported when needed`);
+  // Checked before anything is written, so a refused build leaves the last good dist/ in place.
+  for (const output of outputs.filter((file) => file.path.endsWith('.js'))) {
+    const left = output.text.match(/(?<![\w$.])import\(\s*["'`]/);
+    if (left) throw new Error(`${relative(process.cwd(), output.path)} holds a dynamic import() (…${output.text.slice(left.index - 60, left.index + 60)}…): import the package statically in a module that is itself imported when needed`);
   }
+  const written = writeOutputs(outputs);
   // package.json says "type": "module"; the bundles are CommonJS.
   writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
-  written.push(join(outdir, 'package.json'));
-  return written;
+  return [...written, join(outdir, 'package.json')];
 }
 
 /** Removes the bundles, maps and caches in `outdir` (and its vendor/) that `keep` does not list. */
@@ -232,5 +232,5 @@ export async function buildLoader(entry, outfile, banner = undefined) {
     write: false,
     ...(banner === undefined ? {} : { banner: { js: banner } }),
   });
-  return writeOutputs(result);
+  return writeOutputs(result.outputFiles);
 }
