@@ -1,15 +1,16 @@
 import { hostname } from 'node:os';
 import { MusterError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { runAction } from './action.js';
-import { decodeAnnouncement, encodeAnnouncement, type Announcement, type MemberState } from './announcement.js';
-import { clockSkewMs, isOlderThan } from './announcement-age.js';
+import type { MemberState } from './announcement.js';
+import { Announcer } from './announcer.js';
 import type { ElectConfig } from './config-schema.js';
-import { decide, type Agreement, type Decision, type PeerView } from './decide.js';
+import { decide, type Agreement, type Decision } from './decide.js';
 import { readOwnHostKeyFingerprint } from './ssh/host-key-fingerprint.js';
 import { defaultElectionId, selectInterfaces } from './interfaces.js';
+import { performLeaderDuty } from './leader-duty.js';
 import { MdnsTransport } from './mdns-transport.js';
 import type { Member } from './membership.js';
+import { PeerTable } from './peer-table.js';
 import { ElectionRecords, type DoneRecord } from './records.js';
 
 export interface ElectOptions {
@@ -93,12 +94,10 @@ interface LoopContext extends ElectOptions {
 
 async function electionLoop(context: LoopContext): Promise<ElectionResult> {
   const { config, secret, logger, transport, self, records } = context;
-  const peers = new Map<string, PeerView & { lastSeen: number }>();
-  const otherGroups = new Map<string, { announcement: Announcement; lastSeen: number }>();
-  const published = new Map<string, Member[]>();
-  const rejected = new Set<string>();
+  const table = new PeerTable({ group: config.group, secret, maxClockSkewMs: config.max_clock_skew, recordTtlMs: config.record_ttl * 1000, logger }, Date.now());
+  table.listen(transport);
+  const announcer = new Announcer(self, config, secret, transport);
   const started = Date.now();
-  let lastChange = started;
   let agreed: Agreement | undefined = context.done ?? context.agreedFromIntent;
   let state: MemberState = context.done !== undefined ? 'done' : 'candidate';
   let result: number | undefined = context.done?.result;
@@ -108,82 +107,10 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
   let conflict: (Extract<Decision, { kind: 'conflict' }> & { since: number }) | undefined;
   let lastSeen: { membership: string; members: Member[] } = { membership: '', members: [self] };
   let finishedAt: number | undefined = context.done !== undefined ? Date.now() : undefined;
-  let seq = 0;
-  let lastAnnounced = '';
-  let lastAnnounceTime = 0;
   let lastProgress = '';
 
-  // Logged once per sender and reason: an intruder or a misconfigured member, not a reason to stop.
-  const warnOnce = (key: string, fields: Record<string, unknown>, message: string): void => {
-    if (!rejected.has(key)) logger.warn(fields, message);
-    rejected.add(key);
-  };
-
-  transport.on('txt', (instance, strings) => {
-    const decoded = decodeAnnouncement(instance, strings, secret);
-    if (!decoded.ok) {
-      warnOnce(`${instance}/${decoded.reason}`, { instance, reason: decoded.reason }, 'ignoring an mDNS announcement that is not signed with this group\'s secret');
-      return;
-    }
-    const announcement = decoded.announcement;
-    const skew = clockSkewMs(announcement, Date.now());
-    if (skew > config.max_clock_skew) {
-      warnOnce(`${instance}/stale`, { instance, skewSeconds: Math.round(skew / 1000) }, 'ignoring a signed announcement too far from this clock (a replay, or a clock to fix)');
-      return;
-    }
-    if (announcement.group !== config.group) {
-      otherGroups.set(instance, { announcement, lastSeen: Date.now() });
-      return;
-    }
-    const previous = peers.get(instance);
-    if (previous !== undefined && isOlderThan(announcement, previous.announcement)) return; // an older packet, late
-    if (previous === undefined) lastChange = Date.now();
-    peers.set(instance, { announcement, firstSeen: previous?.firstSeen ?? Date.now(), lastSeen: Date.now() });
-  });
-  // A goodbye is believed only when it carries the member's own signed announcement, fresh and
-  // not older than the last one seen: anyone on the link can send a TTL 0 record, and an
-  // unchecked one would make every member drop a live peer.
-  transport.on('goodbye', (instance, strings) => {
-    const previous = peers.get(instance);
-    if (previous === undefined) return;
-    const decoded = decodeAnnouncement(instance, strings, secret);
-    if (!decoded.ok) {
-      warnOnce(`${instance}/goodbye`, { instance, reason: decoded.reason }, 'ignoring an mDNS goodbye that is not signed with this group\'s secret');
-      return;
-    }
-    const { announcement } = decoded;
-    const fresh = clockSkewMs(announcement, Date.now()) <= config.max_clock_skew;
-    if (!fresh || isOlderThan(announcement, previous.announcement)) return; // a replayed goodbye
-    peers.delete(instance);
-    lastChange = Date.now();
-  });
-
-  const announce = (membership: string, members: Member[]): void => {
-    published.set(membership, members);
-    const announcement: Announcement = {
-      ...self,
-      ips: [...self.ips],
-      group: config.group,
-      expect: config.expect,
-      state,
-      membership,
-      leader: agreed?.leader ?? '',
-      result,
-      time: Math.floor(Date.now() / 1000),
-      seq: 0,
-    };
-    const key = JSON.stringify({ ...announcement, time: 0 });
-    const now = Date.now();
-    // Once done, a lingering leader only keeps its records from expiring in others' caches
-    // (half their TTL); a late member's browse is answered at once anyway.
-    const interval = state === 'done' ? Math.max(config.announce_interval, (config.record_ttl * 1000) / 2) : config.announce_interval;
-    if (key === lastAnnounced && now - lastAnnounceTime < interval) return;
-    announcement.seq = ++seq;
-    transport.publish(self.name, encodeAnnouncement(announcement, secret));
-    if (!agreed) transport.browse();
-    lastAnnounced = key;
-    lastAnnounceTime = now;
-  };
+  const announce = (membership: string, members: Member[]): void =>
+    announcer.announce({ membership, members, state, leader: agreed?.leader ?? '', result, browsing: agreed === undefined });
 
   const progress = (line: string): void => {
     if (line !== lastProgress) context.progress(line);
@@ -193,13 +120,8 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
   for (;;) {
     if (context.signal?.aborted) throw new MusterError('election stopped by a signal', { code: 'ELECT_STOPPED', kind: 'unavailable' });
     const now = Date.now();
-    for (const [name, peer] of peers) {
-      if (now - peer.lastSeen > config.record_ttl * 1000) {
-        peers.delete(name);
-        lastChange = now;
-      }
-    }
-    for (const [name, other] of otherGroups) if (now - other.lastSeen > config.record_ttl * 1000) otherGroups.delete(name);
+    table.expire(now);
+    const peers = table.peers;
 
     const current = decide({
       self,
@@ -208,9 +130,9 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
       now,
       settleMs: config.settle,
       peers,
-      otherGroups: [...otherGroups.values()].map((other) => other.announcement),
-      lastChange,
-      published,
+      otherGroups: table.otherGroupAnnouncements(),
+      lastChange: table.lastChange,
+      published: announcer.published,
       agreed,
     });
     // A conflict, once seen, stands until this member stops on it. The member it names sees the
@@ -281,29 +203,17 @@ async function electionLoop(context: LoopContext): Promise<ElectionResult> {
       await records.recordIntent({ ...agreement, started: intentAt });
       announce(agreement.membership, agreement.members);
       const leader = agreement.members.find((member) => member.name === self.name) ?? self;
-      const command = context.action;
-      void (async () => {
-        const extraEnv: NodeJS.ProcessEnv = {};
-        if (config.rotate_ssh !== undefined) {
-          progress(`rotating SSH keys on ${agreement.members.length} members`);
-          // ssh2 is loaded only by a leader that rotates keys.
-          const { rotateMembersKeys } = await import('./leader-rotation.js');
-          const report = await rotateMembersKeys(config.rotate_ssh, context.root, agreement.members, logger);
-          extraEnv['MUSTER_SSH_KEY'] = report.privateKeyPath;
-          progress(`SSH keys rotated: ${report.members.map((member) => `${member.name} ${member.result}`).join(', ')}; the bootstrap key is refused everywhere`);
-        }
-        progress(command ? `leading: running ${command.join(' ')} with ${agreement.members.map((member) => member.ips[0]).join(' ')}` : 'leading: no action to run');
-        const code = command ? await runAction(command, agreement.members, leader, extraEnv) : 0;
-        await records.recordDone({ ...agreement, self: self.name, started: intentAt, result: code, finished: new Date().toISOString(), role: 'leader' });
-        result = code;
-        state = 'done';
-        finishedAt = Date.now();
-        actionRunning = false;
-        progress(`action finished (exit ${code}); answering for ${Math.round(config.linger / 1000)} s so late members learn it is over`);
-      })().catch((error: unknown) => {
-        // No done record: a restart of this leader (systemd's) runs the rotation (idempotent) and the action again.
-        leaderFailure = error instanceof Error ? error : new Error(String(error));
-      });
+      performLeaderDuty({ config, root: context.root, agreement, leader, command: context.action, records, intentAt, logger, progress })
+        .then((code) => {
+          result = code;
+          state = 'done';
+          finishedAt = Date.now();
+          actionRunning = false;
+          progress(`action finished (exit ${code}); answering for ${Math.round(config.linger / 1000)} s so late members learn it is over`);
+        })
+        .catch((error: unknown) => {
+          leaderFailure = error instanceof Error ? error : new Error(String(error));
+        });
     }
     if (leaderFailure !== undefined) throw leaderFailure;
     if (state === 'done' && finishedAt !== undefined && Date.now() - finishedAt >= config.linger && agreed !== undefined) {
