@@ -1,19 +1,21 @@
-import { CoreV1Api, type V1ListMeta } from '@kubernetes/client-node';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { DnsProvider, RecordSet } from '../dns/types.js';
+import type { DnsProvider } from '../dns/types.js';
 import { isZoneChanged } from '../dns/zone-changed.js';
 import type { KubeDnsFile } from './config-schema.js';
 import { computeDesired, type ServiceState } from './desired.js';
 import type { FailoverState } from './failover.js';
 import type { KubeAccess } from './kube-config.js';
 import { recordPublished, type KubeDnsMetrics } from './metrics.js';
-import { nodeInfo, podInfo, serviceInfo, type NodeInfo, type PodInfo, type ServiceInfo } from './objects.js';
+import type { NodeInfo, PodInfo, ServiceInfo } from './objects.js';
 import { PodIndex } from './pod-index.js';
-import { Reflector, type Change, type ListPage } from './reflector.js';
+import type { Change, Reflector } from './reflector.js';
 import { formatReport, stateReport, type ReportWriter } from './report.js';
 import { serviceTarget } from './targets.js';
-import { applyRound, applyToSnapshot, planZone } from './zone-sync.js';
+import { createWatches } from './watches.js';
+import { ZoneBook } from './zone-book.js';
+import { applyToSnapshot, planZone } from './zone-sync.js';
+import { writeZoneRound } from './zone-write.js';
 
 /**
  * The kube-dns controller: watches keep a small cache of Services, Running pods and Nodes; a
@@ -36,15 +38,6 @@ export interface ControllerOptions {
 
 export type SyncReason = 'start' | 'event' | 'resync' | 'timer' | 'leader' | 'request';
 
-export interface ZoneStatus {
-  zone: string;
-  records: number;
-  lastSync: string | undefined;
-  lastError: string | undefined;
-  heldDeletes: string | undefined;
-  conflicts: string[];
-}
-
 export interface SyncResult {
   reason: SyncReason;
   applied: boolean;
@@ -53,18 +46,13 @@ export interface SyncResult {
   errors: string[];
 }
 
-const json = (value: unknown): string => JSON.stringify(value);
-
 export class KubeDnsController {
-  private readonly services: Reflector<ServiceInfo>[] = [];
-  private readonly pods: Reflector<PodInfo>[] = [];
+  private readonly services: Reflector<ServiceInfo>[];
+  private readonly pods: Reflector<PodInfo>[];
   private readonly nodes: Reflector<NodeInfo>;
   private readonly podIndex = new PodIndex();
   private states = new Map<string, FailoverState>();
-  private readonly zoneCache = new Map<string, RecordSet[]>();
-  private readonly knownZones = new Set<string>();
-  private readonly held = new Map<string, string>();
-  private readonly zoneStatus = new Map<string, ZoneStatus>();
+  private readonly zones: ZoneBook;
   private readonly removedByEvent = new Set<string>();
   private lastServices: ServiceState[] = [];
   private lastInvalid: { service: string; reason: string }[] = [];
@@ -83,74 +71,24 @@ export class KubeDnsController {
 
   constructor(private readonly options: ControllerOptions) {
     this.now = options.now ?? Date.now;
-    const { kubeConfig } = options.access;
-    const core = kubeConfig.makeApiClient(CoreV1Api);
-    const { kube_dns: config } = options.file;
-    const timeoutMs = config.kubernetes.timeout;
-    const page = (list: { items: unknown[]; metadata?: V1ListMeta }): ListPage => ({ items: list.items, resourceVersion: list.metadata?.resourceVersion, continueToken: list.metadata?._continue });
-    const common = { kubeConfig, logger: options.logger, timeoutMs, same: <T>(a: T, b: T) => json(a) === json(b) };
-    const namespaces: (string | undefined)[] = config.namespaces.length === 0 ? [undefined] : config.namespaces;
-    for (const namespace of namespaces) {
-      const where = namespace === undefined ? '' : `/namespaces/${namespace}`;
-      this.services.push(
-        new Reflector<ServiceInfo>({
-          ...common,
-          name: `services${namespace === undefined ? '' : ` in ${namespace}`}`,
-          path: `/api/v1${where}/services`,
-          list: async ({ limit, continueToken }) =>
-            page(namespace === undefined ? await core.listServiceForAllNamespaces({ limit, ...(continueToken ? { _continue: continueToken } : {}) }) : await core.listNamespacedService({ namespace, limit, ...(continueToken ? { _continue: continueToken } : {}) })),
-          project: serviceInfo,
-          onChanges: (changes) => this.onServiceChanges(changes),
-          hooks: this.hooks('services'),
-        }),
-      );
-      // Only Running pods are ever published: the server filters the rest out (a pod that stops
-      // running arrives as a deletion), so a cluster full of finished jobs costs nothing here.
-      const fieldSelector = 'status.phase=Running';
-      this.pods.push(
-        new Reflector<PodInfo>({
-          ...common,
-          name: `pods${namespace === undefined ? '' : ` in ${namespace}`}`,
-          path: `/api/v1${where}/pods`,
-          fieldSelector,
-          list: async ({ limit, continueToken }) =>
-            page(
-              namespace === undefined
-                ? await core.listPodForAllNamespaces({ limit, fieldSelector, ...(continueToken ? { _continue: continueToken } : {}) })
-                : await core.listNamespacedPod({ namespace, limit, fieldSelector, ...(continueToken ? { _continue: continueToken } : {}) }),
-            ),
-          project: podInfo,
-          onChanges: (changes) => this.onPodChanges(changes),
-          hooks: this.hooks('pods'),
-        }),
-      );
-    }
-    this.nodes = new Reflector<NodeInfo>({
-      ...common,
-      name: 'nodes',
-      path: '/api/v1/nodes',
-      list: async ({ limit, continueToken }) => page(await core.listNode({ limit, ...(continueToken ? { _continue: continueToken } : {}) })),
-      project: nodeInfo,
-      onChanges: (changes) => this.changed(changes),
-      hooks: this.hooks('nodes'),
+    this.zones = new ZoneBook(options.file.dns.zones);
+    const watches = createWatches({
+      file: options.file,
+      access: options.access,
+      logger: options.logger,
+      metrics: options.metrics,
+      onServiceChanges: (changes) => this.onServiceChanges(changes),
+      onPodChanges: (changes) => this.onPodChanges(changes),
+      onNodeChanges: (changes) => this.changed(changes),
+      onHealthChange: (resource) => this.changed([resource]),
     });
-    for (const zone of options.file.dns.zones) this.knownZones.add(zone);
+    this.services = watches.services;
+    this.pods = watches.pods;
+    this.nodes = watches.nodes;
   }
 
   private get reflectors(): Reflector<unknown>[] {
     return [...this.services, ...this.pods, this.nodes] as Reflector<unknown>[];
-  }
-
-  private hooks(resource: string): ConstructorParameters<typeof Reflector>[0]['hooks'] {
-    const { metrics } = this.options;
-    return {
-      request: (kind) => metrics.apiRequests.inc({ kind }),
-      failure: () => metrics.sourceErrors.inc({ resource }),
-      watchRestart: (reason) => metrics.watchRestarts.inc({ resource, reason }),
-      // The report says whether the API server answers (kuberoute wrote it on a ConnectionError
-      // too): a sync from the cache rewrites it, and changes nothing else.
-      health: () => this.changed([resource]),
-    };
   }
 
   /** Every watch has listed once: before that, nothing is planned. */
@@ -257,13 +195,7 @@ export class KubeDnsController {
       zones: dns.zones,
       ttl: dns.ttl,
       states: this.states,
-      zoneShowsFailover: (fqdn, failover) => {
-        for (const sets of this.zoneCache.values()) {
-          const set = sets.find((entry) => entry.name === fqdn && entry.type === failover.type);
-          if (set !== undefined && set.values.length === 1 && set.values[0] === failover.value) return true;
-        }
-        return false;
-      },
+      zoneShowsFailover: (fqdn, failover) => this.zones.showsFailover(fqdn, failover),
       now,
     });
   }
@@ -278,15 +210,15 @@ export class KubeDnsController {
     }
     const resync = reason === 'resync' || reason === 'start' || reason === 'leader';
     let output = this.compute(started);
-    const zones = new Set([...this.knownZones, ...output.desired.keys()]);
+    const zones = this.zones.zonesWith(output.desired.keys());
     // A zone not listed yet is listed before the failover states are fixed, so a Service first
     // seen in it starts from what the zone holds.
-    const fresh = [...zones].filter((zone) => !this.zoneCache.has(zone));
+    const fresh = [...zones].filter((zone) => this.zones.records(zone) === undefined);
     // A standby lists a zone once (to know what a failover looks like there) and not at every
     // resync: two replicas would double the provider's read calls (Route 53's throttling).
     const relist = resync && this.options.isLeader();
     if (fresh.length > 0 || relist) {
-      await Promise.all([...zones].filter((zone) => relist || !this.zoneCache.has(zone)).map((zone) => this.listZone(zone, result)));
+      await Promise.all([...zones].filter((zone) => relist || this.zones.records(zone) === undefined).map((zone) => this.listZone(zone, result)));
       if (fresh.length > 0) output = this.compute(started);
     }
     this.states = output.states;
@@ -299,9 +231,9 @@ export class KubeDnsController {
     let conflicts = 0;
     let allZonesOk = true;
     for (const zone of [...zones].sort()) {
-      this.knownZones.add(zone);
-      const current = this.zoneCache.get(zone);
-      const status = this.statusOf(zone);
+      this.zones.remember(zone);
+      const current = this.zones.records(zone);
+      const status = this.zones.statusOf(zone);
       if (current === undefined) {
         allZonesOk = false;
         continue; // its list failed: recorded in errors
@@ -316,14 +248,11 @@ export class KubeDnsController {
         removedByEvent: this.removedByEvent,
         sourceSynced: this.synced,
         resync,
-        held: this.held.get(zone),
+        held: this.zones.heldDeletes(zone),
         maxDeleteRatio: file.kube_dns.max_delete_ratio,
       });
       conflicts += round.plan.conflicts.length;
-      status.conflicts = round.plan.conflicts.map((note) => `${note.record.name} ${note.record.type}: ${note.reason}`);
-      if (round.guard.held === undefined) this.held.delete(zone);
-      else this.held.set(zone, round.guard.held);
-      status.heldDeletes = round.guard.reason;
+      this.zones.notePlanned(zone, round);
       if (round.guard.reason !== undefined) {
         metrics.deletesHeld.inc({ zone }, round.guard.withheld);
         logger.warn({ zone, withheld: round.guard.withheld, reason: round.guard.reason }, 'kube-dns: deletes held');
@@ -341,18 +270,11 @@ export class KubeDnsController {
       if (!writeNow) continue;
       try {
         const provider = await this.options.providerFor(zone);
-        const applied = await applyRound(provider, round);
-        for (const note of applied.notes) logger.warn({ zone, note }, 'kube-dns: left alone while applying');
-        result.writeCalls += applied.writeCalls;
+        result.writeCalls += await writeZoneRound({ zone, round, provider, changeLines, reason, metrics, logger });
         result.applied = true;
-        metrics.dnsWrites.inc({ zone }, applied.writeCalls);
-        metrics.dnsChanges.inc({ zone, action: 'create' }, round.changes.create.length);
-        metrics.dnsChanges.inc({ zone, action: 'update' }, round.changes.update.length);
-        metrics.dnsChanges.inc({ zone, action: 'delete' }, round.changes.delete.length);
-        this.zoneCache.set(zone, applyToSnapshot(current, round.changes));
+        this.zones.setRecords(zone, applyToSnapshot(current, round.changes));
         status.lastSync = new Date(this.now()).toISOString();
         status.lastError = undefined;
-        logger.info({ zone, reason, changes: changeLines, writeCalls: applied.writeCalls }, 'kube-dns: zone updated');
       } catch (error) {
         allZonesOk = false;
         // The zone is not what the cache says (someone wrote it) or the write failed: list it
@@ -360,7 +282,7 @@ export class KubeDnsController {
         this.zoneFailed(zone, result, error, 'kube-dns: zone not updated', isZoneChanged(error) ? 'the zone changed while muster wrote it; planning again' : undefined);
       }
     }
-    for (const zone of zones) this.statusOf(zone).records = (output.desired.get(zone) ?? []).length;
+    for (const zone of zones) this.zones.statusOf(zone).records = (output.desired.get(zone) ?? []).length;
     if (write && allZonesOk) this.removedByEvent.clear();
     if (allZonesOk) {
       this.lastSyncAt = this.now();
@@ -381,7 +303,7 @@ export class KubeDnsController {
   private async listZone(zone: string, result: SyncResult): Promise<void> {
     try {
       const provider = await this.options.providerFor(zone);
-      this.zoneCache.set(zone, await provider.list());
+      this.zones.setRecords(zone, await provider.list());
     } catch (error) {
       this.zoneFailed(zone, result, error, 'kube-dns: cannot list the zone; its records stay as they are');
     }
@@ -389,18 +311,12 @@ export class KubeDnsController {
 
   /** A zone's list or write failed: forget what the cache held of it, say so, and try again soon. */
   private zoneFailed(zone: string, result: SyncResult, error: unknown, message: string, hint?: string): void {
-    this.zoneCache.delete(zone);
+    this.zones.forget(zone);
     this.options.metrics.registryErrors.inc({ zone });
-    this.statusOf(zone).lastError = describeError(error);
+    this.zones.statusOf(zone).lastError = describeError(error);
     result.errors.push(`${zone}: ${describeError(error)}`);
     this.options.logger.warn({ zone, error: describeError(error), ...(hint === undefined ? {} : { hint }) }, message);
     this.retrySoon();
-  }
-
-  private statusOf(zone: string): ZoneStatus {
-    let status = this.zoneStatus.get(zone);
-    if (status === undefined) this.zoneStatus.set(zone, (status = { zone, records: 0, lastSync: undefined, lastError: undefined, heldDeletes: undefined, conflicts: [] }));
-    return status;
   }
 
   private async writeReport(result: SyncResult): Promise<void> {
@@ -433,7 +349,7 @@ export class KubeDnsController {
       counts: { services: this.services.reduce((n, r) => n + r.store.size, 0), running_pods: this.podIndex.size, nodes: this.nodes.store.size },
       services: this.lastServices,
       invalid: this.lastInvalid,
-      zones: [...this.zoneStatus.values()].sort((a, b) => (a.zone < b.zone ? -1 : 1)),
+      zones: this.zones.statuses(),
       report: this.report(),
     };
   }
