@@ -4,6 +4,7 @@ import { MusterError } from '../core/errors.js';
 import type { ElectConfig } from '../election/config-schema.js';
 import { underRoot } from '../core/root-path.js';
 import type { GlobalOptions } from './context.js';
+import { PARSE_ONCE } from '../config/parse-once.js';
 
 interface ElectFlags {
   interface?: string[];
@@ -153,7 +154,7 @@ async function electSettings(flags: ElectFlags, options: GlobalOptions): Promise
     ...(flags.createUser !== undefined ? { create_user: { name: flags.createUser } } : {}),
   };
   if (Object.keys(rotation).length > 0) overrides['rotate_ssh'] = rotation;
-  const parsed = electConfigSchema.safeParse({ ...base, ...overrides });
+  const parsed = electConfigSchema.safeParse({ ...base, ...overrides }, PARSE_ONCE);
   if (!parsed.success) {
     const problems = problemsFromZod(parsed.error, () => Object.keys(electConfigSchema.shape)).map((problem) => ({ ...problem, path: `elect.${problem.path}` }));
     throw new MusterError(`elect: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the settings`, {

@@ -6,6 +6,7 @@ import { alternatives, configJsonSchema, schemaAt } from './json-schema.js';
 import { configSchema, configSections, type Config } from './schema.js';
 import { applySeedAliases } from './seed-aliases.js';
 import { parseYamlMapping } from './yaml-mapping.js';
+import { PARSE_ONCE } from './parse-once.js';
 
 export { DEFAULT_CONFIG_PATH } from './default-path.js';
 
@@ -56,7 +57,7 @@ export function validateConfig(data: unknown, source: string): Config {
 
 /** The config, or every problem in it with its path (for callers that report them inside a larger file, such as a cluster model). */
 export function checkConfig(data: unknown): { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] } {
-  const result = configSchema.safeParse(data);
+  const result = configSchema.safeParse(data, PARSE_ONCE);
   if (result.success) return { ok: true, config: result.data };
   const schema = configJsonSchema();
   return { ok: false, problems: problemsFromZod(result.error, (path) => knownKeys(schema, data, path)) };

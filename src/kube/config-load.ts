@@ -7,6 +7,7 @@ import { MusterError } from '../core/errors.js';
 import { kubeDnsFileSchema, type KubeDnsFile } from './config-schema.js';
 import { IniError, parseIni } from './ini-file.js';
 import { mapKuberouteIni } from './kuberoute-ini.js';
+import { PARSE_ONCE } from '../config/parse-once.js';
 
 export const DEFAULT_KUBE_DNS_CONFIG = '/etc/muster/kube-dns.yaml';
 
@@ -66,7 +67,7 @@ function looksLikeIni(text: string, path: string): boolean {
 }
 
 function validate(data: unknown, path: string, what: string): KubeDnsFile {
-  const result = kubeDnsFileSchema.safeParse(data);
+  const result = kubeDnsFileSchema.safeParse(data, PARSE_ONCE);
   if (result.success) return result.data;
   const schema = kubeDnsJsonSchema();
   const problems = problemsFromZod(result.error, (at) => [...new Set(schemaAt(schema, data, at).flatMap(alternatives).flatMap((node) => Object.keys(node.properties ?? {})))]);

@@ -13,6 +13,7 @@ import { clusterSchema, type ClusterModel, type InstallModel } from './cluster-s
 import { mergeConfig } from './deep-merge.js';
 import { customEnvironment, parseHeatitParams, type HeatitParams } from './heatit-params.js';
 import type { RoleInput } from './role-input.js';
+import { PARSE_ONCE } from '../config/parse-once.js';
 
 /** Where render puts the role's unit files on the node; muster.yaml pins each by sha256. */
 export const UNITS_DIR = '/etc/muster/units';
@@ -35,7 +36,7 @@ export function clusterJsonSchema(): JsonSchema {
 export async function loadClusterFile(path: string): Promise<LoadedCluster> {
   const text = await readSource(path, 'cluster file', 'point --cluster at your cluster.yaml (README: "Rendering user-data")');
   const data = parseYamlMapping(text.toString('utf8'), path);
-  const result = clusterSchema.safeParse(data);
+  const result = clusterSchema.safeParse(data, PARSE_ONCE);
   if (!result.success) {
     const schema = clusterJsonSchema();
     const problems = problemsFromZod(result.error, (at) => [...new Set(schemaAt(schema, data, at).flatMap(alternatives).flatMap((node) => Object.keys(node.properties ?? {})))]);

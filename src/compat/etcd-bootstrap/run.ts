@@ -10,6 +10,7 @@ import { musterInvocation } from '../../local/muster-command.js';
 import type { Platform } from '../../platform/types.js';
 import { etcdBootstrapConfig } from './config.js';
 import type { EtcdBootstrapInvocation } from './flags.js';
+import { PARSE_ONCE } from '../../config/parse-once.js';
 
 export interface CompatRun {
   config: Config;
@@ -31,7 +32,7 @@ export async function compatConfig(invocation: EtcdBootstrapInvocation, logger: 
   if (dns !== undefined && mapped.zoneId !== undefined) {
     const { hostedZoneName } = await import('../../dns/providers/route53/zone.js');
     const { route53Schema } = await import('../../dns/providers/route53/schema.js');
-    dns.zone = await hostedZoneName(route53Schema.parse(dns.provider), mapped.zoneId);
+    dns.zone = await hostedZoneName(route53Schema.parse(dns.provider, PARSE_ONCE), mapped.zoneId);
   }
   const config = validateConfig(mapped.document, 'etcd-bootstrap flags');
   // The platform reads its password from the environment, never from the config.
