@@ -9,7 +9,7 @@
 // them, and Node 20 keeps no compiled code for ES modules; a CommonJS file with a code cache
 // arrives compiled.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { buildConstants } from './build-constants.mjs';
@@ -213,9 +213,20 @@ export function removeLeftovers(outdir, keep) {
   }
 }
 
-/** V8's code caches for the bundles in `outdir`, from a training boot of these very files. */
+/**
+ * V8's code caches for the bundles in `outdir`, from a training boot of these very files; then,
+ * where an etcd can run (Linux, etcd on PATH), the etcd client's from a join. Without etcd the
+ * client's cache holds its module set-up only, and a join compiles the rest as it runs.
+ */
 export function trainCodeCaches(outdir) {
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/train-code-cache.ts', outdir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+  if (process.platform === 'linux' && onPath('etcd')) {
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/train-etcd-join.ts', outdir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+  }
+}
+
+function onPath(program) {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, program)));
 }
 
 /** The loaders: dist/main.js (src/launch/main.ts) and the single executable's (src/launch/sea-main.ts). */
