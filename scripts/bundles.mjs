@@ -214,14 +214,14 @@ export function removeLeftovers(outdir, keep) {
 }
 
 /**
- * V8's code caches for the bundles in `outdir`, from a training boot of these very files; then,
- * where an etcd can run (Linux, etcd on PATH), the etcd client's from a join. Without etcd the
- * client's cache holds its module set-up only, and a join compiles the rest as it runs.
+ * V8's code caches for the bundles in `outdir`, from training runs of these very files
+ * (scripts/train-code-cache.ts says which). The etcd join needs an etcd (Linux, etcd on PATH):
+ * without one, the etcd client's cache holds its module set-up only.
  */
 export function trainCodeCaches(outdir) {
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/train-code-cache.ts', outdir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
-  if (process.platform === 'linux' && onPath('etcd')) {
-    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/train-etcd-join.ts', outdir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+  const workloads = ['dry-run', 'boot', ...(process.platform === 'linux' && onPath('etcd') ? ['etcd-join'] : [])];
+  for (const workload of workloads) {
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/train-code-cache.ts', outdir, workload], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
   }
 }
 

@@ -1,36 +1,101 @@
-// Run by scripts/build.mjs: makes dist/'s V8 code caches from a training boot. The CLI bundle
-// runs a typical first boot, `muster etcd --dry-run` on a static group whose peers refuse
-// (config, discovery, probes, the decision, the plan); each vendor bundle is loaded (its module
-// set-up run). Then every bundle's cache is written with what V8 compiled. A cache holds only code
-// for exactly that source and this Node.js; any other muster or Node.js compiles as before.
+// Run by scripts/build.mjs: makes dist/'s V8 code caches from training runs of the CLI bundle, one
+// process per workload, in order. Each process loads the bundles with the caches the one before
+// wrote, runs its workload, loads every vendor bundle (its module set-up), and writes every cache
+// again: with what was compiled before (deserialized from the cache) and what this workload added.
+// A cache holds only code for exactly that source and this Node.js; any other muster or Node.js
+// compiles as before. Without a workload's function in the cache, a boot compiles it as it runs.
+//   dry-run    `muster etcd --dry-run` on a static group whose peers refuse (config, discovery,
+//              probes, the decision, the plan): what `muster etcd` and every boot start with.
+//   boot       (after `muster ca init` for its CA, in a run of its own)
+//              `muster boot` with its default steps and a pki section (local-ca): a TLS node's first
+//              boot (guard, dns to a zone file, a key and certificate, etcd create), as the sandbox's.
+//   etcd-join  `muster etcd` joining a one-member etcd started on loopback as a learner: the etcd
+//              client's calls (gRPC, HTTP/2, the codecs). Only where etcd is on PATH (bundles.mjs).
+import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadBundle, loadedBundles, writeCodeCaches } from '../src/launch/bundle-loader.js';
 
 // The directory of the bundles: dist/, or the single executable's dist/sea/app/.
 const dist = resolve(process.argv[2] ?? 'dist');
-const dir = mkdtempSync(join(tmpdir(), 'muster-train-'));
-const config = join(dir, 'muster.yaml');
+const workload = process.argv[3] ?? 'dry-run';
+const dir = mkdtempSync(join(tmpdir(), `muster-train-${workload}-`));
+let etcd: ChildProcess | undefined;
+
 // Ports nothing listens on (discard, and the one above it): every peer refuses. Where 127.0.0.2
-// and .3 are not loopback (macOS), the probes fail instead and the boot gives up after a few
+// and .3 are not loopback (macOS), the probes fail instead and the run gives up after a few
 // seconds; the cache then holds a little less.
-writeFileSync(
-  config,
-  `root: ${dir}\nplatform:\n  type: static\n  self: n1\n  peers:\n${[1, 2, 3].map((i) => `    - { name: n${i}, ip: 127.0.0.${i} }`).join('\n')}\netcd:\n  client_port: 9\n  peer_port: 10\n  timeout: 5s\n`,
-);
+const refusingGroup = `platform:\n  type: static\n  self: n1\n  peers:\n${[1, 2, 3].map((i) => `    - { name: n${i}, ip: 127.0.0.${i} }`).join('\n')}\n`;
+
+async function prepare(): Promise<string[]> {
+  const config = join(dir, 'muster.yaml');
+  switch (workload) {
+    case 'dry-run':
+      writeFileSync(config, `root: ${dir}\n${refusingGroup}etcd:\n  client_port: 9\n  peer_port: 10\n  timeout: 5s\n`);
+      return ['--config', config, 'etcd', '--dry-run'];
+    case 'boot': {
+      // The CA an operator makes once: `muster ca init` in a training run of its own, before this
+      // one loads the bundles (so it starts from that run's caches).
+      execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), dist, 'ca-init', join(dir, 'ca')], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const pki = `pki:\n  issuer: { type: local-ca, ca_cert_file: ${dir}/ca/ca.pem, ca_key_file: ${dir}/ca/ca-key.pem }\n  trust: false\n  ca_path: null\n`;
+      writeFileSync(config, `root: ${join(dir, 'root')}\n${refusingGroup}dns: { zone: training.muster., provider: { type: zone-file, path: /var/lib/muster/training.zone } }\n${pki}etcd:\n  client_port: 9\n  peer_port: 10\n  timeout: 5s\n`);
+      return ['--config', config, 'boot'];
+    }
+    case 'ca-init':
+      return ['ca', 'init', '--dir', process.argv[4] ?? join(dir, 'ca'), '--name', 'muster training CA'];
+    case 'etcd-join': {
+      const [clientPort, peerPort] = await freePorts();
+      const member = { client: `http://127.0.0.1:${clientPort}`, peer: `http://127.0.0.1:${peerPort}` };
+      etcd = spawn('etcd', ['--name', 'n1', '--data-dir', join(dir, 'etcd'), '--listen-client-urls', member.client, '--advertise-client-urls', member.client,
+        '--listen-peer-urls', member.peer, '--initial-advertise-peer-urls', member.peer, '--initial-cluster', `n1=${member.peer}`], { stdio: 'ignore' });
+      etcd.unref(); // the process ends when the join does; the exit handler stops etcd
+      await waitForHealth(member.client, Date.now() + 20_000);
+      // This node (n2, 127.0.0.2: the same ports as n1, another loopback address) finds n1 running.
+      const peers = '    - { name: n1, ip: 127.0.0.1 }\n    - { name: n2, ip: 127.0.0.2 }';
+      writeFileSync(config, `root: ${dir}\nplatform:\n  type: static\n  self: n2\n  peers:\n${peers}\netcd:\n  client_port: ${clientPort}\n  peer_port: ${peerPort}\n  timeout: 20s\n`);
+      return ['--config', config, 'etcd'];
+    }
+    default:
+      throw new Error(`scripts/train-code-cache.ts: no workload ${workload}`);
+  }
+}
+
+/** Two ports free on 127.0.0.1 just now (the kernel's pick), for etcd's client and peer URLs. */
+async function freePorts(): Promise<[number, number]> {
+  const servers = [createServer(), createServer()];
+  const ports = await Promise.all(servers.map((server) => new Promise<number>((done) => server.listen(0, '127.0.0.1', () => done((server.address() as { port: number }).port)))));
+  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
+  return [ports[0] ?? 0, ports[1] ?? 0];
+}
+
+async function waitForHealth(url: string, deadline: number): Promise<void> {
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) })).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the training etcd at ${url} did not become healthy`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
 
 process.on('exit', (code) => {
+  etcd?.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
-  if (code !== 0) process.stderr.write(`muster build: the training boot exited ${code}; its code cache holds only what ran before\n`);
+  if (code !== 0) process.stderr.write(`muster build: the training run (${workload}) exited ${code}; its code caches hold only what ran before\n`);
   for (const name of readdirSync(join(dist, 'vendor'))) if (name.endsWith('.js')) loadBundle(join(dist, 'vendor', name));
   const written = writeCodeCaches();
   if (written.length !== loadedBundles().length) process.stderr.write('muster build: no code cache written (node:zlib has no crc32 before Node.js 20.15)\n');
   process.exitCode = 0;
 });
 
+const args = await prepare();
 // tsx turns source maps on, which would load the bundles through Node's own loader (no cache).
 process.setSourceMapsEnabled(false);
 process.env['MUSTER_LOG_LEVEL'] = 'error';
-process.argv = [process.argv[0] ?? process.execPath, join(dist, 'cli.js'), '--config', config, 'etcd', '--dry-run'];
+process.argv = [process.argv[0] ?? process.execPath, join(dist, 'cli.js'), ...args];
 loadBundle(join(dist, 'cli.js'));
