@@ -1,5 +1,4 @@
 import { MusterError } from '../../core/errors.js';
-import { formEtcd } from '../../etcd/form.js';
 import type { BootStepModule } from '../step.js';
 
 /**
@@ -16,6 +15,7 @@ export const etcdStep: BootStepModule = {
       const proxy = await configureProxy(config, logger, dryRun);
       return { lines: [`${proxy.mode} in front of cluster ${proxy.clusterId}: ${proxy.endpoints.join(', ')}`, `etcd ${proxy.args.join(' ')}`, ...proxy.changes] };
     }
+    const { formEtcd } = await import('../../etcd/form.js');
     let etcd;
     try {
       etcd = await formEtcd({ config, platform, logger, dryRun });
