@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { ETCD3_OPTIONS, ETCD3_OPTIONS_SOURCE, checkStaticDefinitions, etcdRpcDefinitions, staticDefinitionsSource } from './etcd3-static-codecs.mjs';
+import { checkStaticDefinitions } from './etcd3-static-codecs-check.mjs';
+import { ETCD3_OPTIONS, ETCD3_OPTIONS_SOURCE, etcdRpcDefinitions, staticDefinitionsSource } from './etcd3-static-codecs.mjs';
 
 const require = createRequire(import.meta.url);
 const GENERATED = 'muster-etcd3-definitions';

@@ -10,4 +10,3 @@ export const ETCD3_OPTIONS: Etcd3Options;
 export const ETCD3_OPTIONS_SOURCE: string;
 export function etcdRpcDefinitions(): { rpc: string; json: object };
 export function staticDefinitionsSource(json: object, optionsSource: string): string;
-export function checkStaticDefinitions(source: string, json: object, options: Etcd3Options): void;

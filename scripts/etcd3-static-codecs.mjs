@@ -1,7 +1,7 @@
 // etcd3 hands its .proto definitions to proto-loader when it loads, and proto-loader has
 // protobuf.js build a reflection tree of etcd's ~100 messages (Root.fromJSON, resolveAll) and
 // then generate each message's encoder, decoder and converters with new Function() on first use:
-// ~60 ms of every `muster etcd` join and every member's boot in a TLS formation. Those generated
+// ~50 ms of CPU in every `muster etcd` join on a 2-core machine. Those generated
 // functions depend only on the definitions, so they are generated here, at build time, with
 // protobuf.js's own generators, and bundled as source: the same code, compiled once and held in
 // the code cache. What loads at run time is protobuf.js's minimal runtime (Reader, Writer, util),
@@ -11,17 +11,17 @@
 // for these definitions, for grpc-js's loadPackageDefinition: every service method with its path,
 // streaming flags, serializers and options. The message descriptors proto-loader adds for gRPC
 // reflection (which grpc-js never reads for a client) are computed by proto-loader itself when
-// first read. checkStaticDefinitions() refuses the build if the static codecs and protobuf.js's
-// reflection disagree on any message's bytes, decoded object or defaults.
-import { Buffer } from 'node:buffer';
+// first read. checkStaticDefinitions() (etcd3-static-codecs-check.mjs) refuses the build if the
+// static codecs and protobuf.js's reflection disagree on any message's bytes, decoded object or
+// defaults.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const etcdRequire = createRequire(require.resolve('etcd3'));
-const protobuf = etcdRequire('protobufjs');
-const protoLoader = etcdRequire('@grpc/proto-loader');
+export const protobuf = etcdRequire('protobufjs');
+export const protoLoader = etcdRequire('@grpc/proto-loader');
+export { etcdRequire };
 
 /** The options etcd3 gives proto-loader's loadSync, as values and as source. */
 export const ETCD3_OPTIONS = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
@@ -101,8 +101,8 @@ export function staticDefinitionsSource(json, optionsSource) {
 
 // For checkStaticDefinitions, under keys no proto name can have: the static codecs by index, and
 // whether proto-loader's reflection has run.
-const CODECS = '$codecs';
-const REFLECTED = '$reflected';
+export const CODECS = '$codecs';
+export const REFLECTED = '$reflected';
 
 // As proto-loader's createSerializer, createDeserializer and createMethodDefinition.
 const RUNTIME_HELPERS = [
@@ -126,7 +126,7 @@ const RUNTIME_HELPERS = [
   '}',
 ];
 
-function reflectionObjects(root) {
+export function reflectionObjects(root) {
   const messages = [];
   const enums = [];
   const services = [];
@@ -149,102 +149,4 @@ function defaultSource(value) {
   if (value instanceof Uint8Array) return `util.newBuffer(${JSON.stringify([...value])})`;
   if (value === null || ['number', 'string', 'boolean'].includes(typeof value)) return JSON.stringify(value);
   throw new Error(`scripts/etcd3-static-codecs.mjs cannot write the default ${String(value)}: teach defaultSource() this kind`);
-}
-
-/**
- * Loads the generated module and compares it with protobuf.js's reflection of the same
- * definitions, as proto-loader uses it: for every message, the bytes of a sample with every field
- * set (in two forms: strings and Buffers, numbers), the object decoded from those bytes and from
- * no bytes (the defaults), and the prototype's defaults; for every service, its methods. Throws
- * with the first difference.
- */
-export function checkStaticDefinitions(source, json, options) {
-  const module = { exports: {} };
-  new Function('require', 'module', 'exports', source)(etcdRequire, module, module.exports);
-  const definitions = module.exports;
-  // What etcd3 does with them when it loads: protobuf.js's reflection must not run for it.
-  etcdRequire('@grpc/grpc-js').loadPackageDefinition(definitions);
-  if (definitions[REFLECTED]) throw new Error('loading the static etcd definitions into grpc-js ran protobuf.js\'s reflection after all: update scripts/etcd3-static-codecs.mjs');
-  const root = protobuf.Root.fromJSON(json);
-  root.resolveAll();
-  const { messages, services } = reflectionObjects(root);
-  const fail = (what) => {
-    throw new Error(`the static etcd codecs differ from protobuf.js's reflection: ${what}; update scripts/etcd3-static-codecs.mjs`);
-  };
-  messages.forEach((type, index) => {
-    const codec = definitions[CODECS][index];
-    if (codec.fullName !== type.fullName) fail(`message ${index} is ${codec.fullName}, not ${type.fullName}`);
-    for (const form of ['strings', 'numbers']) {
-      const sample = sampleOf(type, form, 0);
-      const bytes = type.encode(type.fromObject(sample)).finish();
-      const staticBytes = codec.encode(codec.fromObject(sample)).finish();
-      if (!Buffer.from(bytes).equals(Buffer.from(staticBytes))) fail(`${type.fullName} encodes a sample (${form}) differently`);
-      if (!isDeepStrictEqual(codec.toObject(codec.decode(bytes), options), type.toObject(type.decode(bytes), options))) fail(`${type.fullName} decodes a sample (${form}) differently`);
-    }
-    const empty = Buffer.alloc(0);
-    if (!isDeepStrictEqual(codec.toObject(codec.decode(empty), options), type.toObject(type.decode(empty), options))) fail(`${type.fullName} has other defaults`);
-    const reflectedMessage = type.decode(empty);
-    const staticMessage = codec.decode(empty);
-    for (const field of type.fieldsArray) {
-      if (!isDeepStrictEqual(staticMessage[field.name], reflectedMessage[field.name])) fail(`${field.fullName} shows another default`);
-    }
-  });
-  const reflected = protoLoader.fromJSON(json, options);
-  for (const [name, service] of services) {
-    for (const method of service.methodsArray) {
-      const mine = definitions[name]?.[method.name];
-      const theirs = reflected[name][method.name];
-      if (!mine) fail(`${name}.${method.name} is missing`);
-      for (const key of ['path', 'requestStream', 'responseStream', 'originalName', 'options']) {
-        if (!isDeepStrictEqual(mine[key], theirs[key])) fail(`${name}.${method.name} has another ${key}`);
-      }
-      for (const key of ['requestType', 'responseType']) {
-        if (!isDeepStrictEqual({ ...mine[key] }, { ...theirs[key] })) fail(`${name}.${method.name} has another ${key}`);
-      }
-      const sample = sampleOf(method.resolvedRequestType, 'strings', 0);
-      if (!mine.requestSerialize(sample).equals(theirs.requestSerialize(sample))) fail(`${name}.${method.name} serializes its request differently`);
-      const response = theirs.responseSerialize(sampleOf(method.resolvedResponseType, 'strings', 0));
-      if (!isDeepStrictEqual(mine.responseDeserialize(response), theirs.responseDeserialize(response))) fail(`${name}.${method.name} deserializes its response differently`);
-    }
-  }
-  const mineNames = Object.keys(definitions).sort();
-  const theirNames = Object.keys(reflected).sort();
-  if (!isDeepStrictEqual(mineNames, theirNames)) fail(`the definitions name other services, messages or enums (${mineNames.filter((n) => !theirNames.includes(n)).concat(theirNames.filter((n) => !mineNames.includes(n))).join(", ")})`);
-}
-
-/** A plain object with every field of a message set to a value other than its default. */
-function sampleOf(type, form, depth) {
-  const sample = {};
-  const inOneof = new Set();
-  for (const field of type.fieldsArray) {
-    field.resolve();
-    if (field.partOf) {
-      if (inOneof.has(field.partOf)) continue; // one member of each oneof
-      inOneof.add(field.partOf);
-    }
-    const value = valueOf(field, form, depth);
-    if (value === undefined) continue;
-    sample[field.name] = field.repeated ? [value, value] : value;
-  }
-  return sample;
-}
-
-function valueOf(field, form, depth) {
-  const numbers = form === 'numbers';
-  if (field.resolvedType instanceof protobuf.Enum) {
-    const [, second] = Object.entries(field.resolvedType.values);
-    return numbers ? second[1] : second[0];
-  }
-  if (field.resolvedType) return depth < 3 ? sampleOf(field.resolvedType, form, depth + 1) : undefined;
-  switch (field.type) {
-    case 'double': case 'float': return 1.5;
-    case 'int32': case 'sint32': case 'sfixed32': return -7;
-    case 'uint32': case 'fixed32': return 7;
-    case 'int64': case 'sint64': case 'sfixed64': return numbers ? -5 : '-9007199254740993';
-    case 'uint64': case 'fixed64': return numbers ? 5 : '18446744073709551615';
-    case 'bool': return true;
-    case 'string': return 'ü/key';
-    case 'bytes': return numbers ? 'AQL/' : Buffer.from([1, 2, 255]);
-    default: throw new Error(`scripts/etcd3-static-codecs.mjs has no sample for ${field.type} (${field.fullName})`);
-  }
 }

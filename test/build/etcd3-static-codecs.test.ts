@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ETCD3_OPTIONS, ETCD3_OPTIONS_SOURCE, checkStaticDefinitions, etcdRpcDefinitions, staticDefinitionsSource } from '../../scripts/etcd3-static-codecs.mjs';
+import { checkStaticDefinitions } from '../../scripts/etcd3-static-codecs-check.mjs';
+import { ETCD3_OPTIONS, ETCD3_OPTIONS_SOURCE, etcdRpcDefinitions, staticDefinitionsSource } from '../../scripts/etcd3-static-codecs.mjs';
 
 /** The generated source with `from` replaced by `to` once, inside the function that starts with `start`. */
 function corrupt(source: string, start: string, from: string, to: string): string {
