@@ -14,6 +14,7 @@ import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { buildConstants } from './build-constants.mjs';
 import { etcdProtosPlugin } from './etcd3-protos-plugin.mjs';
+import { grpcIpv4FirstPlugin } from './grpc-ipv4-first-plugin.mjs';
 
 /**
  * The libraries built into files of their own; muster's sources import each by its package name.
@@ -176,7 +177,7 @@ export async function buildBundles({ outdir, sea }) {
       outfile,
       // The vendored package itself is bundled here; the other vendors stay external (acme-client
       // uses the same @peculiar/x509 as muster: one copy).
-      plugins: [etcdProtosPlugin, builtinDynamicImports, vendorsExternal(vendors, outdir, dirname(outfile), vendor)],
+      plugins: [etcdProtosPlugin, grpcIpv4FirstPlugin, builtinDynamicImports, vendorsExternal(vendors, outdir, dirname(outfile), vendor)],
     });
     outputs.push(...result.outputFiles);
   }
@@ -186,7 +187,7 @@ export async function buildBundles({ outdir, sea }) {
     ...common,
     stdin: { contents: "import './main.ts';", resolveDir: 'src/cli', sourcefile: 'cli' },
     outfile: join(outdir, 'cli.js'),
-    plugins: [etcdProtosPlugin, vendorsExternal(vendors, outdir, outdir)],
+    plugins: [etcdProtosPlugin, grpcIpv4FirstPlugin, vendorsExternal(vendors, outdir, outdir)],
   });
   outputs.push(...cli.outputFiles);
   // The loader runs the bundles without a dynamic-import hook (src/launch/bundle-loader.ts): an
