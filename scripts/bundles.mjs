@@ -9,12 +9,13 @@
 // them, and Node 20 keeps no compiled code for ES modules; a CommonJS file with a code cache
 // arrives compiled.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { buildConstants } from './build-constants.mjs';
 import { etcdProtosPlugin } from './etcd3-protos-plugin.mjs';
 import { grpcIpv4FirstPlugin } from './grpc-ipv4-first-plugin.mjs';
+import { onPath } from './on-path.mjs';
 
 /**
  * The libraries built into files of their own; muster's sources import each by its package name.
@@ -224,10 +225,6 @@ export function trainCodeCaches(outdir) {
   for (const workload of workloads) {
     execFileSync(process.execPath, ['--import', 'tsx', 'scripts/train-code-cache.ts', outdir, workload], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
   }
-}
-
-function onPath(program) {
-  return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, program)));
 }
 
 /** The loaders: dist/main.js (src/launch/main.ts) and the single executable's (src/launch/sea-main.ts). */

@@ -3,8 +3,8 @@
 // servers muster drives (etcd, BIND 9, ...) when their programs are missing.
 // Usage: node scripts/ensure-deps.mjs local|test|bench
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { onPath } from './on-path.mjs';
 
 // The test vCenter (scripts/build-vcsim.sh) is built from govmomi's Go sources, not a program on PATH.
 const GOVMOMI = '/usr/share/gocode/src/github.com/vmware/govmomi/simulator';
@@ -24,16 +24,6 @@ if (!needs) {
   console.error(`usage: ensure-deps.mjs ${Object.keys(NEEDS).join('|')}`);
   process.exit(64);
 }
-
-const onPath = (program) =>
-  program.startsWith('/') ? existsSync(program) : [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'].some((dir) => {
-    try {
-      accessSync(join(dir, program), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 
 const missing = [...new Set(Object.entries(needs).filter(([program]) => !onPath(program)).map(([, pkg]) => pkg))];
 if (missing.length > 0) {

@@ -11,19 +11,21 @@
 //              boot (guard, dns to a zone file, a key and certificate, etcd create), as the sandbox's.
 //   etcd-join  `muster etcd` joining a one-member etcd started on loopback as a learner: the etcd
 //              client's calls (gRPC, HTTP/2, the codecs). Only where etcd is on PATH (bundles.mjs).
-import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBundle, loadedBundles, writeCodeCaches } from '../src/launch/bundle-loader.js';
+import { startStaticEtcd, type RunningEtcd } from '../test/support/etcd-process.js';
+import { waitFor } from '../test/support/etcdctl.js';
+import { loopbackPrefix } from '../test/support/loopback.js';
 
 // The directory of the bundles: dist/, or the single executable's dist/sea/app/.
 const dist = resolve(process.argv[2] ?? 'dist');
 const workload = process.argv[3] ?? 'dry-run';
 const dir = mkdtempSync(join(tmpdir(), `muster-train-${workload}-`));
-let etcd: ChildProcess | undefined;
+let etcd: RunningEtcd | undefined;
 
 // Ports nothing listens on (discard, and the one above it): every peer refuses. Where 127.0.0.2
 // and .3 are not loopback (macOS), the probes fail instead and the run gives up after a few
@@ -47,15 +49,14 @@ async function prepare(): Promise<string[]> {
     case 'ca-init':
       return ['ca', 'init', '--dir', process.argv[4] ?? join(dir, 'ca'), '--name', 'muster training CA'];
     case 'etcd-join': {
-      const [clientPort, peerPort] = await freePorts();
-      const member = { client: `http://127.0.0.1:${clientPort}`, peer: `http://127.0.0.1:${peerPort}` };
-      etcd = spawn('etcd', ['--name', 'n1', '--data-dir', join(dir, 'etcd'), '--listen-client-urls', member.client, '--advertise-client-urls', member.client,
-        '--listen-peer-urls', member.peer, '--initial-advertise-peer-urls', member.peer, '--initial-cluster', `n1=${member.peer}`], { stdio: 'ignore' });
-      etcd.unref(); // the process ends when the join does; the exit handler stops etcd
-      await waitForHealth(member.client, Date.now() + 20_000);
-      // This node (n2, 127.0.0.2: the same ports as n1, another loopback address) finds n1 running.
-      const peers = '    - { name: n1, ip: 127.0.0.1 }\n    - { name: n2, ip: 127.0.0.2 }';
-      writeFileSync(config, `root: ${dir}\nplatform:\n  type: static\n  self: n2\n  peers:\n${peers}\netcd:\n  client_port: ${clientPort}\n  peer_port: ${peerPort}\n  timeout: 20s\n`);
+      // A one-member etcd on a fresh loopback /24 (as the tests use), so the default ports are free.
+      const prefix = loopbackPrefix();
+      etcd = await startStaticEtcd({ prefix, size: 1 });
+      for (const member of etcd.processes) member.unref(); // the run ends when the join does; the exit handler stops etcd
+      const client = etcd.endpoints;
+      await waitFor(`the training etcd at ${client}`, async () => (await fetch(`${client}/health`, { signal: AbortSignal.timeout(500) })).ok, 20_000);
+      // This node (n2, the next address) finds n1 running.
+      writeFileSync(config, `root: ${dir}\nplatform:\n  type: static\n  self: n2\n  peers:\n    - { name: n1, ip: ${prefix}.1 }\n    - { name: n2, ip: ${prefix}.2 }\netcd:\n  timeout: 20s\n`);
       return ['--config', config, 'etcd'];
     }
     default:
@@ -63,28 +64,9 @@ async function prepare(): Promise<string[]> {
   }
 }
 
-/** Two ports free on 127.0.0.1 just now (the kernel's pick), for etcd's client and peer URLs. */
-async function freePorts(): Promise<[number, number]> {
-  const servers = [createServer(), createServer()];
-  const ports = await Promise.all(servers.map((server) => new Promise<number>((done) => server.listen(0, '127.0.0.1', () => done((server.address() as { port: number }).port)))));
-  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
-  return [ports[0] ?? 0, ports[1] ?? 0];
-}
-
-async function waitForHealth(url: string, deadline: number): Promise<void> {
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) })).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the training etcd at ${url} did not become healthy`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
-
 process.on('exit', (code) => {
-  etcd?.kill('SIGKILL');
+  for (const member of etcd?.processes ?? []) member.kill('SIGKILL');
+  if (etcd) rmSync(etcd.dir, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
   if (code !== 0) process.stderr.write(`muster build: the training run (${workload}) exited ${code}; its code caches hold only what ran before\n`);
   for (const name of readdirSync(join(dist, 'vendor'))) if (name.endsWith('.js')) loadBundle(join(dist, 'vendor', name));

@@ -83,14 +83,14 @@ export function loadedBundles(): LoadedBundleInfo[] {
 
 /**
  * Writes each loaded bundle's code cache beside it, as V8 has it now: with every function that has
- * run so far compiled in. The build calls this at the end of a typical boot, on the files (the
+ * run so far compiled in. The build calls this at the end of each training run, on the files (the
  * single executable's assets are those files, with these caches). Each is written whole, then
- * renamed into place; `only` picks which.
+ * renamed into place.
  */
-export function writeCodeCaches(only: (file: string) => boolean = () => true): string[] {
+export function writeCodeCaches(): string[] {
   const written: string[] = [];
   for (const { file, checksum, script } of bundles.values()) {
-    if (checksum === undefined || !only(file)) continue;
+    if (checksum === undefined) continue;
     const data = encodeCodeCache(checksum, script.createCachedData());
     const staged = `${file}.cache.${process.pid}.tmp`;
     writeFileSync(staged, data, { mode: 0o644 });
