@@ -1,15 +1,17 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { musterInvocation } from '../src/local/muster-command.js';
 import { viewCluster } from '../src/local/health.js';
+import { sandboxLayout } from '../src/local/layout.js';
+import { nodePid } from '../src/local/node-process.js';
 import { sandboxDown, sandboxReplace, sandboxUp } from '../src/local/sandbox.js';
 import { startStaticEtcd } from '../test/support/etcd-process.js';
 import { makeStaticEtcdPki } from '../test/support/static-etcd-pki.js';
 import { clusterHealthy, waitFor } from '../test/support/etcdctl.js';
 import { loopbackPrefix } from '../test/support/loopback.js';
-import { logTime } from './proc-stats.js';
+import { cpuMs, logTime } from './proc-stats.js';
 import { median, percentile, type Row } from './stats.js';
 
 // etcd elections take 0.25-2.6 s at random (PEERS.md), so medians need several rounds, and a
@@ -47,9 +49,11 @@ async function timeStatic(size: number, tls = false): Promise<number> {
 /**
  * The same, with every node formed by muster (`muster local up`: muster boot --exec-etcd per
  * node). With `tls`, the time includes what TLS adds: the sandbox CA, each node's key and
- * certificate, and TLS on every peer and client connection.
+ * certificate, and TLS on every peer and client connection. Also the CPU time each node's muster
+ * process (etcd not counted) used until the cluster was healthy: on a 2-core machine the nodes
+ * share the cores, so what TLS adds to each node's CPU adds ~size/2 times over to formation.
  */
-async function timeMuster(size: number, tls: boolean): Promise<number> {
+async function timeMuster(size: number, tls: boolean): Promise<{ ms: number; cpuPerNodeMs: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'muster-bench-'));
   const prefix = loopbackPrefix();
   const start = Date.now();
@@ -57,7 +61,10 @@ async function timeMuster(size: number, tls: boolean): Promise<number> {
     const view = await sandboxUp({ dir, ipPrefix: prefix, nodes: size, tls });
     const endpoints = view.nodes.map((node) => node.client_url).join(',');
     await waitFor('muster cluster healthy', () => clusterHealthy(endpoints, view.etcdctlTls), 60_000);
-    return Date.now() - start;
+    const ms = Date.now() - start;
+    const layout = sandboxLayout(dir);
+    const cpu = await Promise.all(view.nodes.map(async (node) => cpuMs(await nodePid(layout, node.name))));
+    return { ms, cpuPerNodeMs: median(cpu) };
   } finally {
     await sandboxDown({ dir });
     await rm(dir, { recursive: true, force: true });
@@ -75,10 +82,16 @@ export async function benchFormation(): Promise<Row[]> {
     const staticTimes: number[] = [];
     const tlsTimes: number[] = [];
     const staticTlsTimes: number[] = [];
+    const plainCpu: number[] = [];
+    const tlsCpu: number[] = [];
     for (let round = 0; round < FORMATION_ROUNDS; round++) {
       staticTimes.push(await timeStatic(size));
-      musterTimes.push(await timeMuster(size, false));
-      tlsTimes.push(await timeMuster(size, true));
+      const plain = await timeMuster(size, false);
+      musterTimes.push(plain.ms);
+      plainCpu.push(plain.cpuPerNodeMs);
+      const secure = await timeMuster(size, true);
+      tlsTimes.push(secure.ms);
+      tlsCpu.push(secure.cpuPerNodeMs);
       staticTlsTimes.push(await timeStatic(size, true));
     }
     // Distributions, not one median: etcd's elections make single runs swing by seconds.
@@ -104,6 +117,14 @@ export async function benchFormation(): Promise<Row[]> {
         target: '≤ 1.2×',
       });
     }
+    rows.push({
+      what: `  muster's CPU per node over TLS vs plain: user+system of a node's muster process until healthy, median node, median of ${FORMATION_ROUNDS}; ${size} nodes share this machine's ${availableParallelism()} cores`,
+      subject: 'TLS on',
+      baseline: 'TLS off',
+      subjectValue: median(tlsCpu),
+      baselineValue: median(plainCpu),
+      unit: 'ms',
+    });
     // What TLS costs etcd itself, with no muster: the part of the row above muster cannot remove.
     for (const p of [50, 90]) {
       rows.push({
