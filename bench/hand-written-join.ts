@@ -1,8 +1,9 @@
 // The least a program can do to join a node to a running etcd cluster safely, written by hand on
 // the etcd3 client muster uses: the join lock (a key created on a lease, only if absent), the
-// member list, the learner add, the lock's release, an env file written and renamed. No config,
-// no discovery, no probes, no sightings, no log. The boot-latency bench times it beside
-// `muster etcd` to show which part of a join is the client's and etcd's, and which is muster's.
+// member list, the learner add, the lock's release, an env file written and renamed (not fsynced,
+// as muster's is: a floor errs low). No config, no discovery, no probes, no sightings, no log.
+// The boot-latency bench times it beside `muster etcd` to show which part of a join is the
+// client's and etcd's, and which is muster's.
 //
 // Bundled by the bench into one CommonJS file (esbuild), run as
 //   node hand-written-join.cjs <cached|plain> <etcd3 module> <endpoints,…> <peer URL> <env file>
